@@ -1,0 +1,26 @@
+/** Every error vqmon raises on purpose carries a stable `code` a program can switch on. */
+export type VqmonErrorCode =
+  | 'ERR_VQMON_LOAD_FAILED'
+  | 'ERR_VQMON_SIMD_UNSUPPORTED'
+  | 'ERR_VQMON_INVALID_ARG'
+  | 'ERR_VQMON_INVALID_DIMENSIONS'
+  | 'ERR_VQMON_INVALID_STRIDE'
+  | 'ERR_VQMON_OUT_OF_BOUNDS'
+  | 'ERR_VQMON_SIZE_MISMATCH'
+  | 'ERR_VQMON_OUTPUT_TOO_SMALL'
+  | 'ERR_VQMON_UNSUPPORTED_FORMAT';
+
+export class VqmonError extends Error {
+  readonly code: VqmonErrorCode;
+  constructor(code: VqmonErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'VqmonError';
+    this.code = code;
+  }
+}
+
+/** True for errors thrown by vqmon (JS or native) with one of its codes. */
+export function isVqmonError(e: unknown): e is Error & { code: VqmonErrorCode } {
+  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' &&
+    (e as { code: string }).code.startsWith('ERR_VQMON_');
+}
