@@ -9,7 +9,8 @@
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y", "-std=gnu++14"],
     "cflags_cc": ["<@(vq_cflags)"],
     "include_dirs": ["native/kernels"],
-    "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
+    "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS",
+                "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
   },
   "targets": [
     {
@@ -29,7 +30,7 @@
       "target_name": "vqmon",
       "dependencies": ["vqmon_scalar"],
       "conditions": [
-        ["target_arch=='x64'", {"dependencies": ["vqmon_sse2", "vqmon_avx2", "vqmon_avx512"]}],
+        ["target_arch=='x64'", {"dependencies": ["vqmon_sse2", "vqmon_avx2"]}],
         ["target_arch=='arm64'", {"dependencies": ["vqmon_neon"]}],
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
@@ -66,12 +67,6 @@
           "type": "static_library",
           "cflags_cc": ["-mavx2"],
           "sources": ["native/kernels/avx2/video.cpp", "native/kernels/avx2/audio.cpp", "native/kernels/avx2/table.cpp"],
-        },
-        {
-          "target_name": "vqmon_avx512",
-          "type": "static_library",
-          "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512vl"],
-          "sources": ["native/kernels/avx512/video.cpp", "native/kernels/avx512/table.cpp"],
         },
       ],
     }],

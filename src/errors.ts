@@ -21,6 +21,6 @@ export class VqmonError extends Error {
 
 /** True for errors thrown by vqmon (JS or native) with one of its codes. */
 export function isVqmonError(e: unknown): e is Error & { code: VqmonErrorCode } {
-  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' &&
-    (e as { code: string }).code.startsWith('ERR_VQMON_');
+  const code: unknown = e instanceof Error ? (e as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('ERR_VQMON_');
 }

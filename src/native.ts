@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 import { VqmonError, isVqmonError } from './errors.js';
 
-export type SimdLevel = 'scalar' | 'sse2' | 'avx2' | 'avx512' | 'neon';
+export type SimdLevel = 'scalar' | 'sse2' | 'avx2' | 'neon';
 export type PixelFormat =
   | 'gray' | 'gray8'
   | 'yuv420p' | 'yuvj420p' | 'yuv422p' | 'yuvj422p' | 'yuv444p' | 'yuvj444p';
@@ -203,7 +203,7 @@ export const native = {
   /** Runs the fused pass over a batch; one row per frame into `out`. Returns the ref index. */
   analyzeVideo: (batch: VideoBatch, out: Float64Array): number => addon.analyzeVideo(batch, out),
   /** Same, off the JS thread (libuv threadpool). Do not transfer the buffers meanwhile. */
-  analyzeVideoAsync: (batch: VideoBatch, out: Float64Array): Promise<number> => addon.analyzeVideoAsync(batch, out),
+  analyzeVideoAsync: async (batch: VideoBatch, out: Float64Array): Promise<number> => addon.analyzeVideoAsync(batch, out),
   /** Peak, RMS and clipped count per window (and channel): rows of 3 in `out`. */
   audioStats: (samples: Float32Array | Int16Array, options: AudioStatsOptions, out: Float64Array): number =>
     addon.audioStats(samples, options, out),

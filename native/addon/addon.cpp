@@ -19,7 +19,7 @@ const vq::KernelTable* initial_table(Napi::Env env) {
   if (!vq::parse_level(forced, &level)) {
     throw_error(env, "ERR_VQMON_SIMD_UNSUPPORTED",
                 std::string("VQMON_SIMD='") + forced +
-                    "' is not a SIMD level; use scalar, sse2, avx2, avx512 or neon, or unset it");
+                    "' is not a SIMD level; use scalar, sse2, avx2 or neon, or unset it");
   }
   if (!vq::level_supported(level)) {
     throw_error(env, "ERR_VQMON_SIMD_UNSUPPORTED",
@@ -65,8 +65,7 @@ Napi::Value VqmonAddon::SimdLevels(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array a = Napi::Array::New(env);
   uint32_t n = 0;
-  for (vq::SimdLevel l : {vq::SimdLevel::Scalar, vq::SimdLevel::SSE2, vq::SimdLevel::AVX2,
-                          vq::SimdLevel::AVX512, vq::SimdLevel::NEON}) {
+  for (vq::SimdLevel l : {vq::SimdLevel::Scalar, vq::SimdLevel::SSE2, vq::SimdLevel::AVX2, vq::SimdLevel::NEON}) {
     if (vq::level_supported(l)) a.Set(n++, Napi::String::New(env, vq::level_name(l)));
   }
   return a;
@@ -81,7 +80,7 @@ Napi::Value VqmonAddon::SetSimdLevel(const Napi::CallbackInfo& info) {
   vq::SimdLevel level;
   if (!vq::parse_level(name.c_str(), &level)) {
     throw_error(env, "ERR_VQMON_SIMD_UNSUPPORTED",
-                "'" + name + "' is not a SIMD level; use scalar, sse2, avx2, avx512 or neon");
+                "'" + name + "' is not a SIMD level; use scalar, sse2, avx2 or neon");
   }
   if (!vq::level_supported(level)) {
     throw_error(env, "ERR_VQMON_SIMD_UNSUPPORTED", "'" + name + "' cannot run on this CPU");

@@ -28,17 +28,6 @@ bool cpu_has_avx2() {
   return (b & (1u << 5)) != 0;
 }
 
-// AVX-512 F + BW + VL, with the OS saving opmask and ZMM state (XCR0 bits 5, 6, 7).
-bool cpu_has_avx512bw() {
-  if (!cpu_has_avx2()) return false;
-  unsigned xcr0_lo, xcr0_hi;
-  __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-  if ((xcr0_lo & 0xE6) != 0xE6) return false;
-  unsigned a, b, c, d;
-  __cpuid_count(7, 0, a, b, c, d);
-  const unsigned f = 1u << 16, bw = 1u << 30, vl = 1u << 31;
-  return (b & (f | bw | vl)) == (f | bw | vl);
-}
 #endif
 
 }  // namespace
@@ -52,8 +41,6 @@ const KernelTable* table_for(SimdLevel level) {
       return &sse2::kTable;  // part of the x86-64 baseline
     case SimdLevel::AVX2:
       return &avx2::kTable;
-    case SimdLevel::AVX512:
-      return &avx512::kTable;
 #endif
 #if defined(__aarch64__)
     case SimdLevel::NEON:
@@ -71,16 +58,12 @@ bool level_supported(SimdLevel level) {
     static const bool avx2 = cpu_has_avx2();
     return avx2;
   }
-  if (level == SimdLevel::AVX512) {
-    static const bool avx512 = cpu_has_avx512bw();
-    return avx512;
-  }
 #endif
   return true;
 }
 
 SimdLevel best_level() {
-  for (SimdLevel l : {SimdLevel::AVX512, SimdLevel::AVX2, SimdLevel::NEON, SimdLevel::SSE2}) {
+  for (SimdLevel l : {SimdLevel::AVX2, SimdLevel::NEON, SimdLevel::SSE2}) {
     if (level_supported(l)) return l;
   }
   return SimdLevel::Scalar;
@@ -93,7 +76,6 @@ bool parse_level(const char* text, SimdLevel* out) {
   } kNames[] = {{"scalar", SimdLevel::Scalar},
                 {"sse2", SimdLevel::SSE2},
                 {"avx2", SimdLevel::AVX2},
-                {"avx512", SimdLevel::AVX512},
                 {"neon", SimdLevel::NEON}};
   if (text == nullptr) return false;
   for (const auto& n : kNames) {
@@ -111,7 +93,6 @@ const char* level_name(SimdLevel level) {
     case SimdLevel::SSE2: return "sse2";
     case SimdLevel::AVX2: return "avx2";
     case SimdLevel::NEON: return "neon";
-    case SimdLevel::AVX512: return "avx512";
   }
   return "unknown";
 }

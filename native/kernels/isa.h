@@ -29,17 +29,6 @@ VQ_DECLARE_ISA_KERNELS(scalar)
 #if defined(__x86_64__) || defined(_M_X64)
 VQ_DECLARE_ISA_KERNELS(sse2)
 VQ_DECLARE_ISA_KERNELS(avx2)
-// AVX-512 (F + BW + VL) rewrites only the kernels where 64-byte lanes pay; its table
-// (avx512/table.cpp) takes the rest from avx2.
-namespace vq::avx512 {
-void luma_fused(const PlaneView& cur, const PlaneRef& prev, const PlaneRef& ref,
-                const LumaOptions& opts, LumaResult* out);
-void chroma_fused(const PlaneView& u, const PlaneView& v, const PlaneRef& prev_u,
-                  const PlaneRef& prev_v, const PlaneRef& ref_u, const PlaneRef& ref_v,
-                  const ChromaOptions& opts, ChromaResult* out);
-uint64_t sad_plane(const PlaneView& a, const PlaneRef& b);
-extern const KernelTable kTable;
-}  // namespace vq::avx512
 #endif
 #if defined(__aarch64__)
 VQ_DECLARE_ISA_KERNELS(neon)

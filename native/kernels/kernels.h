@@ -16,7 +16,7 @@
 
 namespace vq {
 
-enum class SimdLevel : int { Scalar = 0, SSE2 = 1, AVX2 = 2, NEON = 3, AVX512 = 4 };
+enum class SimdLevel : int { Scalar = 0, SSE2 = 1, AVX2 = 2, NEON = 3 };
 
 // An 8-bit plane: `width` pixels per row, `height` rows, rows `stride` bytes apart
 // (stride >= width; negative strides are refused by the checks).
@@ -188,7 +188,7 @@ const KernelTable* table_for(SimdLevel level);
 bool level_supported(SimdLevel level);
 // The best level this CPU supports.
 SimdLevel best_level();
-// Parses "scalar" | "sse2" | "avx2" | "avx512" | "neon"; false when unknown.
+// Parses "scalar" | "sse2" | "avx2" | "neon"; false when unknown.
 bool parse_level(const char* text, SimdLevel* out);
 const char* level_name(SimdLevel level);
 

@@ -11,7 +11,7 @@ std::vector<Case>& registry() {
 
 std::vector<const vq::KernelTable*> simd_tables() {
   std::vector<const vq::KernelTable*> out;
-  for (vq::SimdLevel l : {vq::SimdLevel::SSE2, vq::SimdLevel::AVX2, vq::SimdLevel::AVX512, vq::SimdLevel::NEON}) {
+  for (vq::SimdLevel l : {vq::SimdLevel::SSE2, vq::SimdLevel::AVX2, vq::SimdLevel::NEON}) {
     if (vq::level_supported(l)) out.push_back(vq::table_for(l));
   }
   return out;
