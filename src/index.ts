@@ -1,0 +1,24 @@
+/** vqmon's public API. The analysis engine and service build on these pieces. */
+export { VqmonError, isVqmonError } from './errors.js';
+export type { VqmonErrorCode } from './errors.js';
+export {
+  FRAME_COLUMNS,
+  TILE_COLUMNS,
+  blackThreshold,
+  frameColumn,
+  native,
+  slotFrame,
+  tileColumn,
+} from './native.js';
+export type {
+  AudioStatsOptions,
+  FrameSlot,
+  HandoffFormat,
+  PixelFormat,
+  SimdLevel,
+  ToneOptions,
+  VideoBatch,
+  VideoFrame,
+  VideoLayout,
+  VideoOptions,
+} from './native.js';

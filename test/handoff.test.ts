@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+
+import { native } from '../src/native.js';
+import type { VideoFrame } from '../src/native.js';
+import { noise, noiseFrame } from './helpers/frames.js';
+
+function planeRows(f: VideoFrame, i: number, w: number, h: number): number[][] {
+  const rows: number[][] = [];
+  for (let y = 0; y < h; y++) rows.push(Array.from(f.data[i]!.subarray(y * f.linesize[i]!, y * f.linesize[i]! + w)));
+  return rows;
+}
+
+describe('copyFrame (decode hand-off into a shared frame ring)', () => {
+  it('copies a padded yuv420p frame into a SharedArrayBuffer slot, plane for plane', () => {
+    const src = noiseFrame(101, 37, 3, 11);
+    const slot = native.frameSlot(101, 37, 'yuv420p');
+    const ring = new SharedArrayBuffer(slot.byteLength * 2);
+    const view = new Uint8Array(ring, slot.byteLength, slot.byteLength);
+    const dst = native.copyFrame(src, view);
+    expect(dst.format).toBe('yuv420p');
+    expect(dst.linesize.every((l) => l % 64 === 0)).toBe(true);
+    expect(planeRows(dst, 0, 101, 37)).toEqual(planeRows(src, 0, 101, 37));
+    expect(planeRows(dst, 1, 51, 19)).toEqual(planeRows(src, 1, 51, 19));
+    expect(planeRows(dst, 2, 51, 19)).toEqual(planeRows(src, 2, 51, 19));
+    expect(dst.data[0]!.buffer).toBe(ring);
+  });
+
+  it('splits NV12 into planar U and V', () => {
+    const w = 64, h = 32, cw = 32, ch = 16;
+    const y = noise(w * h, 1), uv = noise(cw * 2 * ch, 2);
+    const src: VideoFrame<'nv12'> = { width: w, height: h, format: 'nv12', data: [y, uv], linesize: [w, cw * 2] };
+    const out = new Uint8Array(native.frameSlot(w, h, 'nv12').byteLength);
+    const dst = native.copyFrame(src, out);
+    expect(dst.format).toBe('yuv420p');
+    for (let r = 0; r < ch; r++) {
+      for (let x = 0; x < cw; x++) {
+        expect(dst.data[1]![r * dst.linesize[1]! + x]).toBe(uv[r * cw * 2 + 2 * x]);
+        expect(dst.data[2]![r * dst.linesize[2]! + x]).toBe(uv[r * cw * 2 + 2 * x + 1]);
+      }
+    }
+  });
+
+  it('decimates 2:1 with rounded 2x2 means', () => {
+    const src = noiseFrame(64, 32, 9);
+    const slot = native.frameSlot(64, 32, 'yuv420p', true);
+    const dst = native.copyFrame(src, new Uint8Array(slot.byteLength), { decimate: true });
+    expect([dst.width, dst.height]).toEqual([32, 16]);
+    const s = src.data[0]!, ls = src.linesize[0]!;
+    for (const [x, y] of [[0, 0], [5, 7], [31, 15]] as const) {
+      const sum = s[2 * y * ls + 2 * x]! + s[2 * y * ls + 2 * x + 1]! + s[(2 * y + 1) * ls + 2 * x]! + s[(2 * y + 1) * ls + 2 * x + 1]!;
+      expect(dst.data[0]![y * dst.linesize[0]! + x]).toBe((sum + 2) >> 2);
+    }
+  });
+
+  it('refuses a slot that is too small, a bad source, and sizes it cannot decimate', () => {
+    const src = noiseFrame(64, 32, 1);
+    expect(() => native.copyFrame(src, new Uint8Array(100))).toThrowError(expect.objectContaining({ code: 'ERR_VQMON_OUTPUT_TOO_SMALL' }));
+    expect(() => native.copyFrame({ ...src, linesize: [10, 32, 32] }, new Uint8Array(1 << 16))).toThrowError(expect.objectContaining({ code: 'ERR_VQMON_INVALID_STRIDE' }));
+    expect(() => native.copyFrame({ ...src, format: 'rgb24' as never }, new Uint8Array(1 << 16))).toThrowError(expect.objectContaining({ code: 'ERR_VQMON_UNSUPPORTED_FORMAT' }));
+    expect(() => native.frameSlot(62, 30, 'yuv420p', true)).toThrowError(expect.objectContaining({ code: 'ERR_VQMON_INVALID_ARG' }));
+  });
+});
