@@ -6,7 +6,7 @@
 // This demo decodes with the ffmpeg CLI into a pipe, which copies frames through JS; the
 // analysis engine (vqmon analyze) decodes with beamcoder and hands frames over zero-copy.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,13 +19,20 @@ function sample() {
   const out = join(dir, 'demo-sample.mp4');
   if (existsSync(out)) return out;
   mkdirSync(dir, { recursive: true });
+  const partial = join(dir, 'demo-sample.partial.mp4');
   const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
     '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duration=12',
     '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=12',
-    '-vf', "freezeframes=first=90:last=165:replace=90,drawbox=enable='between(t,8,9)':color=black:t=fill",
-    '-af', "volume=enable='between(t,6,8)':volume=0",
-    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', out], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('ffmpeg could not generate the demo sample (run scripts/setup.sh)');
+    // freezeframes takes two inputs: the stream and the frames to repeat (here the same).
+    '-filter_complex', "[0:v]split[va][vb];[va][vb]freezeframes=first=90:last=165:replace=90," +
+      "drawbox=enable='between(t,8,9)':color=black:t=fill[v];[1:a]volume=enable='between(t,6,8)':volume=0[a]",
+    '-map', '[v]', '-map', '[a]',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', partial], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    rmSync(partial, { force: true });
+    throw new Error('ffmpeg could not generate the demo sample (run scripts/setup.sh)');
+  }
+  renameSync(partial, out);  // only a complete sample is ever reused
   return out;
 }
 
@@ -114,12 +121,12 @@ for (let s = 0; s < secs; s++) {
   for (let w = Math.floor((s * 48000) / win); w < Math.min(windows, Math.floor(((s + 1) * 48000) / win)); w++) aw.push(astats[w * 3 + 1]);
   const rms = aw.length ? db(Math.sqrt(aw.reduce((a, x) => a + x * x, 0) / aw.length)) : NaN;
   const flags = [sel.every((r) => r[C('isRef')] === 0) && 'frozen', avg('blackRatio') >= 0.98 && 'black', rms < -60 && 'silent'].filter(Boolean);
-  console.log(`  ${String(s).padStart(3)}  ${avg('lumaMean').toFixed(1).padStart(5)}  ${(100 * avg('blackRatio')).toFixed(1).padStart(6)}  ${avg('mafdRef').toFixed(5).padStart(10)}  ${avg('block8').toFixed(2).padStart(6)}  ${Number.isFinite(rms) ? rms.toFixed(1).padStart(15) : '         (none)'}   ${flags.join(' ')}`);
+  console.log(`  ${String(s).padStart(3)}  ${avg('lumaMean').toFixed(1).padStart(5)}  ${(100 * avg('blackRatio')).toFixed(1).padStart(6)}  ${avg('mafdRef').toFixed(5).padStart(10)}  ${avg('block8').toFixed(2).padStart(6)}  ${(Number.isNaN(rms) ? 'n/a' : Number.isFinite(rms) ? rms.toFixed(1) : '-inf').padStart(15)}   ${flags.join(' ')}`);
 }
 const end = rows.length / fps;
 console.log('\nspans (s):');
 for (const [kind, list] of Object.entries(spans)) {
-  const long = list.map(([a, b]) => [a, b ?? end]).filter(([a, b]) => b - a >= (kind === 'frozen' ? 2 : kind === 'silent' ? 2 : 0.5));
+  const long = list.map(([a, b]) => [a, b ?? end]).filter(([a, b]) => b - a >= (kind === 'frozen' ? 2 : kind === 'silent' ? 1 : 0.5));
   console.log(`  ${kind.padEnd(7)} ${long.length ? long.map(([a, b]) => `${a.toFixed(2)}-${b.toFixed(2)}`).join(', ') : 'none'}`);
 }
 console.log(`\nanalysis incl. decode pipe: ${(rows.length / elapsed).toFixed(0)} frames/s (${(rows.length / fps / elapsed).toFixed(1)}x real time)`);

@@ -43,7 +43,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 # npm ci's install script (node-gyp-build) built the addon from source when no prebuild
 # matched; rebuild incrementally so a changed native source never leaves a stale addon.
-[ -f build/Makefile ] || npx --no-install node-gyp configure >/dev/null
-npx --no-install node-gyp build -j "$(nproc)" >/dev/null
+gyp_log=$(mktemp)
+{ [ -f build/Makefile ] || npx --no-install node-gyp configure; } >"$gyp_log" 2>&1 &&
+  npx --no-install node-gyp build -j "$(nproc)" >>"$gyp_log" 2>&1 ||
+  { cat "$gyp_log" >&2; echo "setup: building the native addon failed (log above)" >&2; exit 1; }
+rm -f "$gyp_log"
 npm run --silent build:ts
 echo "setup: ready (native addon: $(node -e "import('./dist/native.js').then(m => console.log(m.native.simdLevel()))"))"
