@@ -173,5 +173,62 @@ inline void chroma_finish(const ChromaSetup& s, const ChromaOptions& opts, Chrom
   }
 }
 
+
+// Frame loop of the SIMD chroma kernels. Every tile column gets a plan once per frame
+// (K::plan: full chunks from x0 and, when the width is not a multiple of the chunk, one
+// final chunk ending at x1 with the lanes already counted masked off). K::row adds one row
+// of a column to that column's accumulators, which live across the rows of a tile row and
+// are reduced into the tile once at its end (K::reduce), so there is no per-row reduction
+// and no per-row scalar tail. Columns the plan marks scalar (no chunk fits inside the row
+// before x1) go through chroma_span. K::row may also flush into the tile early (NEON's
+// narrow accumulators). kPrev/kRef are fixed per frame so the inner loops carry no tests.
+template <class K, bool kPrev, bool kRef>
+void chroma_columns(const K& k, const PlaneView& u, const PlaneView& v, const PlaneRef& pu,
+                    const PlaneRef& pv, const PlaneRef& ru, const PlaneRef& rv,
+                    const ChromaOptions& opts, ChromaResult* out) {
+  const int cols = opts.tile_cols, rows = opts.tile_rows;
+  const uint32_t far = static_cast<uint32_t>(opts.far_threshold);
+  const ColumnBounds xb(u.width, cols);
+  typename K::Column plan[kMaxTileAxis];
+  for (int tx = 0; tx < cols; ++tx) plan[tx] = K::plan(xb.x[tx], xb.x[tx + 1]);
+  typename K::Acc acc[kMaxTileAxis];
+  for (int ty = 0; ty < rows; ++ty) {
+    const int32_t y0 = tile_bound(u.height, ty, rows), y1 = tile_bound(u.height, ty + 1, rows);
+    ChromaTile* tiles = out->tiles + ty * cols;
+    std::memset(static_cast<void*>(acc), 0, sizeof(acc[0]) * static_cast<size_t>(cols));
+    for (int32_t y = y0; y < y1; ++y) {
+      const ChromaRow r = chroma_row(u, v, pu, pv, ru, rv, kPrev, kRef, y);
+      for (int tx = 0; tx < cols; ++tx) {
+        if (plan[tx].scalar) {
+          chroma_span(r, plan[tx].x0, plan[tx].x1, far, tiles[tx]);
+        } else {
+          k.template row<kPrev, kRef>(r, plan[tx], acc[tx], tiles[tx]);
+        }
+      }
+    }
+    for (int tx = 0; tx < cols; ++tx) {
+      if (!plan[tx].scalar) K::reduce(acc[tx], tiles[tx]);
+    }
+  }
+}
+
+template <class K>
+void chroma_fused_columns(const K& k, const PlaneView& u, const PlaneView& v, const PlaneRef& pu,
+                          const PlaneRef& pv, const PlaneRef& ru, const PlaneRef& rv,
+                          const ChromaOptions& opts, ChromaResult* out) {
+  const ChromaSetup s = chroma_begin(pu, pv, ru, rv, opts, out);
+  const bool ref_distinct = s.has_ref && !s.ref_is_prev;
+  if (s.has_prev && ref_distinct) {
+    chroma_columns<K, true, true>(k, u, v, pu, pv, ru, rv, opts, out);
+  } else if (s.has_prev) {
+    chroma_columns<K, true, false>(k, u, v, pu, pv, ru, rv, opts, out);
+  } else if (ref_distinct) {
+    chroma_columns<K, false, true>(k, u, v, pu, pv, ru, rv, opts, out);
+  } else {
+    chroma_columns<K, false, false>(k, u, v, pu, pv, ru, rv, opts, out);
+  }
+  chroma_finish(s, opts, out);
+}
+
 }  // namespace
 }  // namespace vq

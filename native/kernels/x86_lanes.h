@@ -147,42 +147,82 @@ inline void minmax_reduce16(__m128i vmin, __m128i vmax, LumaExtremes& e) {
 }
 
 // ---- chroma --------------------------------------------------------------------------
-struct ChromaAcc16 {
-  __m128i sad_p, sad_r, sum_u, sum_v, far;
-  void clear() { sad_p = sad_r = sum_u = sum_v = far = _mm_setzero_si128(); }
-};
+inline __m128i load16(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
 
-inline int32_t chroma_run16(const ChromaRow& r, int32_t x, int32_t x1, __m128i far_thr,
-                            ChromaAcc16& a) {
-  const __m128i zero = _mm_setzero_si128(), mid = _mm_set1_epi8(static_cast<char>(0x80));
-  for (; x + 16 <= x1; x += 16) {
-    const __m128i u = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r.u + x));
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r.v + x));
-    a.sum_u = _mm_add_epi64(a.sum_u, _mm_sad_epu8(u, zero));
-    a.sum_v = _mm_add_epi64(a.sum_v, _mm_sad_epu8(v, zero));
-    const __m128i d = _mm_max_epu8(absdiff16(u, mid), absdiff16(v, mid));
-    a.far = _mm_add_epi64(a.far, _mm_sad_epu8(_mm_cmpeq_epi8(_mm_max_epu8(d, far_thr), d), zero));
-    if (r.prev_u) {
-      const __m128i pu = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r.prev_u + x));
-      const __m128i pv = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r.prev_v + x));
-      a.sad_p = _mm_add_epi64(a.sad_p, _mm_add_epi64(_mm_sad_epu8(u, pu), _mm_sad_epu8(v, pv)));
-    }
-    if (r.ref_u) {
-      const __m128i qu = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r.ref_u + x));
-      const __m128i qv = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r.ref_v + x));
-      a.sad_r = _mm_add_epi64(a.sad_r, _mm_add_epi64(_mm_sad_epu8(u, qu), _mm_sad_epu8(v, qv)));
-    }
+// 16-pixel chunks for chroma_fused_columns (video_common.h). All sums are psadbw u64
+// lanes, so the accumulators cannot overflow. A column narrower than 16 with x1 >= 16 is
+// done by the masked final chunk alone (it reads pixels of the columns to its left, which
+// lie in the row); only columns with x1 < 16 are scalar.
+struct ChromaLanes16 {
+  struct Column {
+    int32_t x0, x1;
+    int32_t chunks;      // full chunks from x0
+    int32_t tail;        // start of the masked final chunk (x1 - 16), or -1
+    bool scalar;
+    __m128i tail_valid;  // lanes of the final chunk the full chunks did not do
+  };
+  struct Acc {
+    __m128i sad_p, sad_r, sum_u, sum_v, far;
+  };
+
+  __m128i far_thr;
+  explicit ChromaLanes16(int far) : far_thr(_mm_set1_epi8(static_cast<char>(far))) {}
+
+  static Column plan(int32_t x0, int32_t x1) {
+    Column c{};
+    c.x0 = x0;
+    c.x1 = x1;
+    c.scalar = x1 < 16;
+    c.chunks = (x1 - x0) / 16;
+    const int32_t done = x0 + 16 * c.chunks;
+    c.tail = done < x1 ? x1 - 16 : -1;
+    alignas(16) uint8_t b[16];
+    for (int i = 0; i < 16; ++i) b[i] = (c.tail + i) >= done ? 0xFF : 0;
+    c.tail_valid = _mm_load_si128(reinterpret_cast<const __m128i*>(b));
+    return c;
   }
-  return x;
-}
 
-inline void chroma_acc_to_tile(const ChromaAcc16& a, ChromaTile& t) {
-  t.sad_prev += hsum64x2(a.sad_p);
-  t.sad_ref += hsum64x2(a.sad_r);
-  t.sum_u += hsum64x2(a.sum_u);
-  t.sum_v += hsum64x2(a.sum_v);
-  t.far += hsum64x2(a.far) / 255;
-}
+  template <bool kPrev, bool kRef>
+  void row(const ChromaRow& r, const Column& col, Acc& acc, ChromaTile&) const {
+    const __m128i zero = _mm_setzero_si128(), mid = _mm_set1_epi8(static_cast<char>(0x80));
+    __m128i sad_p = acc.sad_p, sad_r = acc.sad_r, sum_u = acc.sum_u, sum_v = acc.sum_v,
+            far = acc.far;
+    // Masked lanes are zeroed in both psadbw operands (and in the far mask), so they add 0.
+    auto chunk = [&](int32_t x, __m128i valid, bool masked) {
+      __m128i u = load16(r.u + x), v = load16(r.v + x);
+      const __m128i d = _mm_max_epu8(absdiff16(u, mid), absdiff16(v, mid));
+      // 0xFF where d >= far_thr; psadbw sums 255 per far pixel, divided out in reduce.
+      __m128i is_far = _mm_cmpeq_epi8(_mm_max_epu8(d, far_thr), d);
+      __m128i pu = zero, pv = zero, qu = zero, qv = zero;
+      if (kPrev) pu = load16(r.prev_u + x), pv = load16(r.prev_v + x);
+      if (kRef) qu = load16(r.ref_u + x), qv = load16(r.ref_v + x);
+      if (masked) {
+        u = _mm_and_si128(u, valid);
+        v = _mm_and_si128(v, valid);
+        is_far = _mm_and_si128(is_far, valid);
+        if (kPrev) pu = _mm_and_si128(pu, valid), pv = _mm_and_si128(pv, valid);
+        if (kRef) qu = _mm_and_si128(qu, valid), qv = _mm_and_si128(qv, valid);
+      }
+      sum_u = _mm_add_epi64(sum_u, _mm_sad_epu8(u, zero));
+      sum_v = _mm_add_epi64(sum_v, _mm_sad_epu8(v, zero));
+      far = _mm_add_epi64(far, _mm_sad_epu8(is_far, zero));
+      if (kPrev) sad_p = _mm_add_epi64(sad_p, _mm_add_epi64(_mm_sad_epu8(u, pu), _mm_sad_epu8(v, pv)));
+      if (kRef) sad_r = _mm_add_epi64(sad_r, _mm_add_epi64(_mm_sad_epu8(u, qu), _mm_sad_epu8(v, qv)));
+    };
+    int32_t x = col.x0;
+    for (int32_t n = col.chunks; n > 0; --n, x += 16) chunk(x, zero, false);
+    if (col.tail >= 0) chunk(col.tail, col.tail_valid, true);
+    acc.sad_p = sad_p, acc.sad_r = sad_r, acc.sum_u = sum_u, acc.sum_v = sum_v, acc.far = far;
+  }
+
+  static void reduce(const Acc& a, ChromaTile& t) {
+    t.sad_prev += hsum64x2(a.sad_p);
+    t.sad_ref += hsum64x2(a.sad_r);
+    t.sum_u += hsum64x2(a.sum_u);
+    t.sum_v += hsum64x2(a.sum_v);
+    t.far += hsum64x2(a.far) / 255;
+  }
+};
 
 // ---- plain SAD and the hand-off copies ---------------------------------------------------
 inline uint64_t sad_row16(const uint8_t* a, const uint8_t* b, int32_t& x, int32_t w) {

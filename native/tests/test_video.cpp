@@ -120,6 +120,51 @@ VQ_TEST(chroma_fused_matches_scalar) {
   }
 }
 
+// Tile columns of chosen widths (the plane is cols * width + extra wide, so the bounds fall
+// exactly there or close): full chunks plus a masked final chunk, chunk multiples, and
+// columns narrower than one chunk; tall tiles and extreme thresholds so the NEON u16/u8
+// accumulators have to flush across rows, and a very wide column so they flush within one.
+VQ_TEST(chroma_fused_column_widths) {
+  std::mt19937_64 rng(5);
+  auto expect = std::make_unique<vq::ChromaResult>();
+  auto got = std::make_unique<vq::ChromaResult>();
+  struct Case {
+    int32_t col_w, cols, extra, h, rows;
+  };
+  const Case cases[] = {{120, 8, 0, 540, 8}, {121, 8, 3, 67, 3},  {135, 7, 0, 40, 2},
+                        {8, 16, 0, 9, 1},    {15, 16, 5, 7, 2},   {17, 16, 0, 11, 4},
+                        {16, 4, 0, 5, 1},    {32, 5, 1, 6, 1},    {48, 3, 0, 300, 1},
+                        {33, 2, 0, 700, 1},  {4100, 1, 0, 3, 1},  {1, 16, 15, 4, 2},
+                        {120, 8, 0, 2200, 1}};
+  for (const Case& k : cases) {
+    const int32_t w = k.col_w * k.cols + k.extra, h = k.h;
+    for (int far : {1, 48, 128}) {
+      const ptrdiff_t stride = w + static_cast<ptrdiff_t>(rng() % 19);
+      OwnedPlane u = random_plane(rng, w, h, stride), v = random_plane(rng, w, h, w);
+      OwnedPlane pu = perturbed(rng, u, w, 80), pv = perturbed(rng, v, stride, 80);
+      OwnedPlane ru = perturbed(rng, u, w + 1, 255), rv = perturbed(rng, v, w, 255);
+      for (int variant = 0; variant < 4; ++variant) {
+        vq::ChromaOptions o;
+        o.tile_cols = k.cols;
+        o.tile_rows = k.rows;
+        o.far_threshold = far;
+        vq::PlaneRef a = pu.ref(), b = pv.ref(), c = ru.ref(), d = rv.ref();
+        if (variant == 1) c = a, d = b;
+        if (variant == 2) a = b = c = d = {nullptr, 0};
+        if (variant == 3) a = b = {nullptr, 0};
+        scalar_table().chroma_fused(u.view(), v.view(), a, b, c, d, o, expect.get());
+        for (auto* t : simd_tables()) {
+          std::memset(got.get(), 0x5A, sizeof(vq::ChromaResult));
+          t->chroma_fused(u.view(), v.view(), a, b, c, d, o, got.get());
+          VQ_CHECK(same_chroma(*expect, *got, o.tile_cols * o.tile_rows),
+                   "%s %dx%d tiles %dx%d far %d variant %d", t->name, w, h, o.tile_cols,
+                   o.tile_rows, far, variant);
+        }
+      }
+    }
+  }
+}
+
 VQ_TEST(sad_and_copies_match_scalar) {
   std::mt19937_64 rng(3);
   for (auto [w, h] : test_sizes()) {
@@ -198,5 +243,25 @@ VQ_TEST(large_plane_sums_do_not_overflow) {
     t->luma_fused(white.view(), black.ref(), black.ref(), o, r.get());
     VQ_CHECK(r->sad_prev == 255ull * w * h && r->sum == 255ull * w * h, "%s sums", t->name);
     VQ_CHECK(t->sad_plane(white.view(), black.ref()) == 255ull * w * h, "%s sad", t->name);
+  }
+  // Chroma: one 4096-wide tile column (flushes within a row) and 8 columns of 4095 / 8
+  // (masked final chunks, flushes across rows), every pixel far and at the maximum SAD.
+  auto c = std::make_unique<vq::ChromaResult>();
+  for (int32_t cw : {w, w - 1}) {
+    vq::PlaneView cu = white.view(), cv = black.view();
+    cu.width = cv.width = cw;
+    for (int cols : {1, 8}) {
+      vq::ChromaOptions co;
+      co.tile_cols = cols;
+      co.tile_rows = 1;
+      co.far_threshold = 128;
+      for (auto* t : all) {
+        t->chroma_fused(cu, cv, black.ref(), white.ref(), white.ref(), black.ref(), co, c.get());
+        const uint64_t n = static_cast<uint64_t>(cw) * h;
+        VQ_CHECK(c->sad_prev == 510 * n && c->sad_ref == 0 && c->sum_u == 255 * n &&
+                     c->sum_v == 0 && c->far == n,
+                 "%s chroma sums width %d cols %d", t->name, cw, cols);
+      }
+    }
   }
 }

@@ -1,6 +1,8 @@
-// AVX2 video kernels: 32 pixels per step, then at most one 16-pixel SSE step
-// (x86_lanes.h, VEX-encoded here), then scalar spans. The 2:1 decimation and the pair
-// split stay 16-wide: their packs would need cross-lane fixes that gain nothing.
+// AVX2 video kernels: 32 pixels per step. The fused passes plan each tile column once per
+// frame and finish it with a masked chunk instead of a scalar tail (LumaColumn,
+// ChromaLanes32); SAD and copies use 16-pixel SSE steps (x86_lanes.h, VEX-encoded here)
+// after the 32-pixel loop. The 2:1 decimation and the pair split stay 16-wide: their
+// packs would need cross-lane fixes that gain nothing.
 #include <immintrin.h>
 
 #include "../isa.h"
@@ -194,38 +196,84 @@ void reduce_column(const LumaColumnAcc& a, const LumaColumn& col, int black, Lum
   if (black >= 0) t.black += hsum256(a.black);
 }
 
-struct ChromaAcc32 {
-  __m256i sad_p, sad_r, sum_u, sum_v, far;
-  void clear() { sad_p = sad_r = sum_u = sum_v = far = _mm256_setzero_si256(); }
-  void fold_into(ChromaAcc16& a) const {
-    a.sad_p = _mm_add_epi64(a.sad_p, fold(sad_p));
-    a.sad_r = _mm_add_epi64(a.sad_r, fold(sad_r));
-    a.sum_u = _mm_add_epi64(a.sum_u, fold(sum_u));
-    a.sum_v = _mm_add_epi64(a.sum_v, fold(sum_v));
-    a.far = _mm_add_epi64(a.far, fold(far));
+// ---- chroma --------------------------------------------------------------------------
+// 32-pixel chunks for chroma_fused_columns (video_common.h); same scheme as ChromaLanes16
+// in x86_lanes.h. psadbw u64 lanes: no overflow. Columns narrower than 32 with x1 >= 32 are
+// done by the masked final chunk alone; only those with x1 < 32 are scalar.
+struct ChromaLanes32 {
+  struct Column {
+    int32_t x0, x1;
+    int32_t chunks;      // full chunks from x0
+    int32_t tail;        // start of the masked final chunk (x1 - 32), or -1
+    bool scalar;
+    __m256i tail_valid;  // lanes of the final chunk the full chunks did not do
+  };
+  struct Acc {
+    __m256i sad_p, sad_r, sum_u, sum_v, far;
+  };
+
+  __m256i far_thr;
+  explicit ChromaLanes32(int far) : far_thr(_mm256_set1_epi8(static_cast<char>(far))) {}
+
+  static Column plan(int32_t x0, int32_t x1) {
+    Column c{};
+    c.x0 = x0;
+    c.x1 = x1;
+    c.scalar = x1 < 32;
+    c.chunks = (x1 - x0) / 32;
+    const int32_t done = x0 + 32 * c.chunks;
+    c.tail = done < x1 ? x1 - 32 : -1;
+    uint8_t b[32];
+    for (int i = 0; i < 32; ++i) b[i] = (c.tail + i) >= done ? 0xFF : 0;
+    c.tail_valid = load_mask32(b);
+    return c;
+  }
+
+  template <bool kPrev, bool kRef>
+  void row(const ChromaRow& r, const Column& col, Acc& acc, ChromaTile&) const {
+    const __m256i zero = _mm256_setzero_si256(), mid = _mm256_set1_epi8(static_cast<char>(0x80));
+    __m256i sad_p = acc.sad_p, sad_r = acc.sad_r, sum_u = acc.sum_u, sum_v = acc.sum_v,
+            far = acc.far;
+    // Masked lanes are zeroed in both psadbw operands (and in the far mask), so they add 0.
+    auto chunk = [&](int32_t x, __m256i valid, bool masked) {
+      __m256i u = load32(r.u + x), v = load32(r.v + x);
+      const __m256i d = _mm256_max_epu8(absdiff32(u, mid), absdiff32(v, mid));
+      // 0xFF where d >= far_thr; psadbw sums 255 per far pixel, divided out in reduce.
+      __m256i is_far = _mm256_cmpeq_epi8(_mm256_max_epu8(d, far_thr), d);
+      __m256i pu = zero, pv = zero, qu = zero, qv = zero;
+      if (kPrev) pu = load32(r.prev_u + x), pv = load32(r.prev_v + x);
+      if (kRef) qu = load32(r.ref_u + x), qv = load32(r.ref_v + x);
+      if (masked) {
+        u = _mm256_and_si256(u, valid);
+        v = _mm256_and_si256(v, valid);
+        is_far = _mm256_and_si256(is_far, valid);
+        if (kPrev) pu = _mm256_and_si256(pu, valid), pv = _mm256_and_si256(pv, valid);
+        if (kRef) qu = _mm256_and_si256(qu, valid), qv = _mm256_and_si256(qv, valid);
+      }
+      sum_u = _mm256_add_epi64(sum_u, _mm256_sad_epu8(u, zero));
+      sum_v = _mm256_add_epi64(sum_v, _mm256_sad_epu8(v, zero));
+      far = _mm256_add_epi64(far, _mm256_sad_epu8(is_far, zero));
+      if (kPrev) {
+        sad_p = _mm256_add_epi64(sad_p, _mm256_add_epi64(_mm256_sad_epu8(u, pu), _mm256_sad_epu8(v, pv)));
+      }
+      if (kRef) {
+        sad_r = _mm256_add_epi64(sad_r, _mm256_add_epi64(_mm256_sad_epu8(u, qu), _mm256_sad_epu8(v, qv)));
+      }
+    };
+    int32_t x = col.x0;
+    for (int32_t n = col.chunks; n > 0; --n, x += 32) chunk(x, zero, false);
+    if (col.tail >= 0) chunk(col.tail, col.tail_valid, true);
+    acc.sad_p = sad_p, acc.sad_r = sad_r, acc.sum_u = sum_u, acc.sum_v = sum_v, acc.far = far;
+  }
+
+  static void reduce(const Acc& a, ChromaTile& t) {
+    t.sad_prev += hsum256(a.sad_p);
+    t.sad_ref += hsum256(a.sad_r);
+    t.sum_u += hsum256(a.sum_u);
+    t.sum_v += hsum256(a.sum_v);
+    t.far += hsum256(a.far) / 255;
   }
 };
-
-int32_t chroma_run32(const ChromaRow& r, int32_t x, int32_t x1, __m256i far_thr, ChromaAcc32& a) {
-  const __m256i zero = _mm256_setzero_si256(), mid = _mm256_set1_epi8(static_cast<char>(0x80));
-  for (; x + 32 <= x1; x += 32) {
-    const __m256i u = load32(r.u + x), v = load32(r.v + x);
-    a.sum_u = _mm256_add_epi64(a.sum_u, _mm256_sad_epu8(u, zero));
-    a.sum_v = _mm256_add_epi64(a.sum_v, _mm256_sad_epu8(v, zero));
-    const __m256i d = _mm256_max_epu8(absdiff32(u, mid), absdiff32(v, mid));
-    a.far = _mm256_add_epi64(
-        a.far, _mm256_sad_epu8(_mm256_cmpeq_epi8(_mm256_max_epu8(d, far_thr), d), zero));
-    if (r.prev_u) {
-      a.sad_p = _mm256_add_epi64(a.sad_p, _mm256_add_epi64(_mm256_sad_epu8(u, load32(r.prev_u + x)),
-                                                           _mm256_sad_epu8(v, load32(r.prev_v + x))));
-    }
-    if (r.ref_u) {
-      a.sad_r = _mm256_add_epi64(a.sad_r, _mm256_add_epi64(_mm256_sad_epu8(u, load32(r.ref_u + x)),
-                                                           _mm256_sad_epu8(v, load32(r.ref_v + x))));
-    }
-  }
-  return x;
-}
 
 }  // namespace
 
@@ -262,33 +310,8 @@ void luma_fused(const PlaneView& cur, const PlaneRef& prev, const PlaneRef& ref,
 void chroma_fused(const PlaneView& u, const PlaneView& v, const PlaneRef& prev_u,
                   const PlaneRef& prev_v, const PlaneRef& ref_u, const PlaneRef& ref_v,
                   const ChromaOptions& opts, ChromaResult* out) {
-  const int cols = opts.tile_cols, rows = opts.tile_rows;
-  const ChromaSetup s = chroma_begin(prev_u, prev_v, ref_u, ref_v, opts, out);
-  const ColumnBounds xb(u.width, cols);
-  const uint32_t far = static_cast<uint32_t>(opts.far_threshold);
-  const __m128i far16 = _mm_set1_epi8(static_cast<char>(far));
-  const __m256i far32 = _mm256_broadcastsi128_si256(far16);
-  ChromaAcc16 a16;
-  ChromaAcc32 a32;
-  for (int ty = 0; ty < rows; ++ty) {
-    const int32_t y0 = tile_bound(u.height, ty, rows), y1 = tile_bound(u.height, ty + 1, rows);
-    for (int32_t y = y0; y < y1; ++y) {
-      const ChromaRow r = chroma_row(u, v, prev_u, prev_v, ref_u, ref_v, s.has_prev,
-                                     s.has_ref && !s.ref_is_prev, y);
-      for (int tx = 0; tx < cols; ++tx) {
-        ChromaTile& t = out->tiles[ty * cols + tx];
-        const int32_t x0 = xb.x[tx], x1 = xb.x[tx + 1];
-        a16.clear();
-        a32.clear();
-        int32_t x = chroma_run32(r, x0, x1, far32, a32);
-        a32.fold_into(a16);
-        x = chroma_run16(r, x, x1, far16, a16);
-        chroma_acc_to_tile(a16, t);
-        chroma_span(r, x, x1, far, t);
-      }
-    }
-  }
-  chroma_finish(s, opts, out);
+  chroma_fused_columns(ChromaLanes32(opts.far_threshold), u, v, prev_u, prev_v, ref_u, ref_v,
+                       opts, out);
 }
 
 uint64_t sad_plane(const PlaneView& a, const PlaneRef& b) {

@@ -1,7 +1,7 @@
 // NEON (AArch64 Advanced SIMD) video kernels, bit-exact with scalar/video.cpp.
 //
 // Layout of the fused passes: row by row, tile column by tile column. Each tile column
-// gets a plan once per frame (NeonColumn): full 16-pixel chunks from x0, plus, when the
+// gets a plan once per frame (LumaColumn, ChromaLanes::Column): full 16-pixel chunks from x0, plus, when the
 // column width is not a multiple of 16, one final chunk ending at x1 that overlaps pixels
 // the full chunks already did, its overlap masked off, so no pixel of a column that is
 // 16 or more wide goes through the scalar span. Narrower columns use the scalar span
@@ -9,9 +9,11 @@
 //
 // Per chunk the sums go into u16x8 accumulators with UADALP (vpadalq_u8: at most 510 per
 // lane per chunk), black pixels into u8 lane counters (vcleq_u8 masks subtracted), min and
-// max into u8 vectors kept for the whole frame. The u16/u8 accumulators are reduced to
-// scalars (UADDLV) every 128 chunks at most and at the end of each segment, which keeps
-// every lane far from overflow for rows of any width.
+// max into u8 vectors kept for the whole frame. The luma u16/u8 accumulators are reduced
+// to scalars (UADDLV) every 128 chunks at most and at the end of each segment, which keeps
+// every lane far from overflow for rows of any width. Chroma (ChromaLanes) keeps its
+// accumulators per tile column across the rows of a tile row (chroma_fused_columns in
+// video_common.h) and reduces them by chunk count, not per row.
 //
 // Block grid: chunks advance by 16 from x0, so whether lane i is on the 8- or 16-pixel grid
 // is fixed for the segment. The 8-grid horizontal gradients are the gradient vector masked
@@ -218,131 +220,115 @@ LumaRowColumns pick_luma_row(const LumaRow& r) {
 }
 
 // ---- chroma --------------------------------------------------------------------------
-struct ChromaColumn {
-  int32_t x0, x1;
-  int32_t chunks;  // full 16-pixel chunks from x0
-  int32_t tail;    // start of the masked final chunk (x1 - 16), or -1
-  bool scalar;     // narrower than 16: scalar span
-  uint8x16_t tail_valid;
-};
+// Chunks at most 128 between flushes: UADALP adds at most 510 per u16 lane per chunk
+// (128 * 510 = 65280), and the far counters, u8 lanes, take at most 1 per chunk.
+constexpr int32_t kChromaFlushChunks = 128;
 
-ChromaColumn plan_chroma_column(int32_t x0, int32_t x1) {
-  ChromaColumn c;
-  c.x0 = x0;
-  c.x1 = x1;
-  c.scalar = (x1 - x0) < 16;
-  c.chunks = (x1 - x0) / 16;
-  const int32_t rem = (x1 - x0) % 16;
-  c.tail = (!c.scalar && rem != 0) ? x1 - 16 : -1;
-  c.tail_valid = tail_mask(c.tail >= 0 ? rem : 0);
-  return c;
-}
+// 16-pixel chunks for chroma_fused_columns (video_common.h). The accumulators of a column
+// live across the rows of a tile row and count the chunks they hold; they are flushed into
+// the tile (UADDLV) when that count reaches kChromaFlushChunks, within a row if need be,
+// and at the end of the tile row (reduce). A column narrower than 16 with x1 >= 16 is done
+// by the masked final chunk alone (it reads pixels of the columns to its left, which lie in
+// the row); only columns with x1 < 16 are scalar.
+struct ChromaLanes {
+  struct Column {
+    int32_t x0, x1;
+    int32_t chunks;  // full 16-pixel chunks from x0
+    int32_t tail;    // start of the masked final chunk (x1 - 16), or -1
+    bool scalar;
+    uint8x16_t tail_valid;
+  };
+  struct Acc {
+    uint16x8_t sum_u, sum_v, sp_u, sp_v, sr_u, sr_v;
+    uint8x16_t far;
+    int32_t chunks;  // chunks added since the last flush
+  };
 
-template <bool kPrev, bool kRef>
-inline void chroma_segment(const ChromaRow& r, const ChromaColumn& col, uint8x16_t far_thr,
-                           ChromaTile& t) {
-  const uint16x8_t z16 = vdupq_n_u16(0);
-  const uint8x16_t mid = vdupq_n_u8(128);
-  uint16x8_t sum_u = z16, sum_v = z16, sp_u = z16, sp_v = z16, sr_u = z16, sr_v = z16;
-  uint8x16_t far_count = vdupq_n_u8(0);
-  uint64_t s_u = 0, s_v = 0, s_p = 0, s_r = 0, s_far = 0;
+  uint8x16_t far_thr;
+  explicit ChromaLanes(int far) : far_thr(vdupq_n_u8(static_cast<uint8_t>(far))) {}
 
-  // `valid` is all-ones for full chunks (the compiler drops the ANDs there).
-  auto chunk = [&](int32_t x, uint8x16_t valid, bool masked) {
-    uint8x16_t u = vld1q_u8(r.u + x), v = vld1q_u8(r.v + x);
-    const uint8x16_t d = vmaxq_u8(vabdq_u8(u, mid), vabdq_u8(v, mid));
-    uint8x16_t is_far = vcgeq_u8(d, far_thr);
-    uint8x16_t dpu, dpv, dru, drv;
-    if (kPrev) {
-      dpu = vabdq_u8(u, vld1q_u8(r.prev_u + x));
-      dpv = vabdq_u8(v, vld1q_u8(r.prev_v + x));
-    }
-    if (kRef) {
-      dru = vabdq_u8(u, vld1q_u8(r.ref_u + x));
-      drv = vabdq_u8(v, vld1q_u8(r.ref_v + x));
-    }
-    if (masked) {
-      u = vandq_u8(u, valid);
-      v = vandq_u8(v, valid);
-      is_far = vandq_u8(is_far, valid);
+  static Column plan(int32_t x0, int32_t x1) {
+    Column c;
+    c.x0 = x0;
+    c.x1 = x1;
+    c.scalar = x1 < 16;
+    c.chunks = (x1 - x0) / 16;
+    const int32_t rem = (x1 - x0) % 16;
+    c.tail = (!c.scalar && rem != 0) ? x1 - 16 : -1;
+    c.tail_valid = tail_mask(c.tail >= 0 ? rem : 0);
+    return c;
+  }
+
+  static void flush(Acc& a, ChromaTile& t) {
+    const uint16x8_t z16 = vdupq_n_u16(0);
+    t.sum_u += vaddlvq_u16(a.sum_u);
+    t.sum_v += vaddlvq_u16(a.sum_v);
+    t.sad_prev += static_cast<uint64_t>(vaddlvq_u16(a.sp_u)) + vaddlvq_u16(a.sp_v);
+    t.sad_ref += static_cast<uint64_t>(vaddlvq_u16(a.sr_u)) + vaddlvq_u16(a.sr_v);
+    t.far += vaddlvq_u8(a.far);
+    a.sum_u = a.sum_v = a.sp_u = a.sp_v = a.sr_u = a.sr_v = z16;
+    a.far = vdupq_n_u8(0);
+    a.chunks = 0;
+  }
+
+  static void reduce(Acc& a, ChromaTile& t) { flush(a, t); }
+
+  template <bool kPrev, bool kRef>
+  void row(const ChromaRow& r, const Column& col, Acc& acc, ChromaTile& t) const {
+    const uint8x16_t mid = vdupq_n_u8(128);
+    Acc a = acc;  // in registers for the row
+    // `valid` is all-ones for full chunks (the compiler drops the ANDs there).
+    auto chunk = [&](int32_t x, uint8x16_t valid, bool masked) {
+      uint8x16_t u = vld1q_u8(r.u + x), v = vld1q_u8(r.v + x);
+      const uint8x16_t d = vmaxq_u8(vabdq_u8(u, mid), vabdq_u8(v, mid));
+      uint8x16_t is_far = vcgeq_u8(d, far_thr);
+      uint8x16_t dpu = mid, dpv = mid, dru = mid, drv = mid;
       if (kPrev) {
-        dpu = vandq_u8(dpu, valid);
-        dpv = vandq_u8(dpv, valid);
+        dpu = vabdq_u8(u, vld1q_u8(r.prev_u + x));
+        dpv = vabdq_u8(v, vld1q_u8(r.prev_v + x));
       }
       if (kRef) {
-        dru = vandq_u8(dru, valid);
-        drv = vandq_u8(drv, valid);
+        dru = vabdq_u8(u, vld1q_u8(r.ref_u + x));
+        drv = vabdq_u8(v, vld1q_u8(r.ref_v + x));
+      }
+      if (masked) {
+        u = vandq_u8(u, valid);
+        v = vandq_u8(v, valid);
+        is_far = vandq_u8(is_far, valid);
+        if (kPrev) dpu = vandq_u8(dpu, valid), dpv = vandq_u8(dpv, valid);
+        if (kRef) dru = vandq_u8(dru, valid), drv = vandq_u8(drv, valid);
+      }
+      a.sum_u = vpadalq_u8(a.sum_u, u);
+      a.sum_v = vpadalq_u8(a.sum_v, v);
+      a.far = vsubq_u8(a.far, is_far);
+      if (kPrev) a.sp_u = vpadalq_u8(a.sp_u, dpu), a.sp_v = vpadalq_u8(a.sp_v, dpv);
+      if (kRef) a.sr_u = vpadalq_u8(a.sr_u, dru), a.sr_v = vpadalq_u8(a.sr_v, drv);
+    };
+    const uint8x16_t all = vdupq_n_u8(0xFF);
+    int32_t x = col.x0;
+    int32_t n = col.chunks;
+    while (n > 0) {
+      if (a.chunks == kChromaFlushChunks) flush(a, t);
+      int32_t m = std::min(n, kChromaFlushChunks - a.chunks);
+      n -= m;
+      a.chunks += m;
+      for (; m >= 2; m -= 2, x += 32) {
+        chunk(x, all, false);
+        chunk(x + 16, all, false);
+      }
+      if (m) {
+        chunk(x, all, false);
+        x += 16;
       }
     }
-    sum_u = vpadalq_u8(sum_u, u);
-    sum_v = vpadalq_u8(sum_v, v);
-    far_count = vsubq_u8(far_count, is_far);
-    if (kPrev) {
-      sp_u = vpadalq_u8(sp_u, dpu);
-      sp_v = vpadalq_u8(sp_v, dpv);
+    if (col.tail >= 0) {
+      if (a.chunks == kChromaFlushChunks) flush(a, t);
+      chunk(col.tail, col.tail_valid, true);
+      ++a.chunks;
     }
-    if (kRef) {
-      sr_u = vpadalq_u8(sr_u, dru);
-      sr_v = vpadalq_u8(sr_v, drv);
-    }
-  };
-  auto flush = [&]() {
-    s_u += vaddlvq_u16(sum_u);
-    s_v += vaddlvq_u16(sum_v);
-    if (kPrev) s_p += static_cast<uint64_t>(vaddlvq_u16(sp_u)) + vaddlvq_u16(sp_v);
-    if (kRef) s_r += static_cast<uint64_t>(vaddlvq_u16(sr_u)) + vaddlvq_u16(sr_v);
-    s_far += vaddlvq_u8(far_count);
-    sum_u = sum_v = sp_u = sp_v = sr_u = sr_v = z16;
-    far_count = vdupq_n_u8(0);
-  };
-
-  const uint8x16_t all = vdupq_n_u8(0xFF);
-  int32_t x = col.x0;
-  int32_t n = col.chunks;
-  while (n > 0) {
-    int32_t m = n < kBlockChunks ? n : kBlockChunks;
-    n -= m;
-    for (; m >= 2; m -= 2, x += 32) {
-      chunk(x, all, false);
-      chunk(x + 16, all, false);
-    }
-    if (m) {
-      chunk(x, all, false);
-      x += 16;
-    }
-    if (n > 0) flush();
+    acc = a;
   }
-  if (col.tail >= 0) chunk(col.tail, col.tail_valid, true);
-  flush();
-  t.sum_u += s_u;
-  t.sum_v += s_v;
-  t.far += s_far;
-  if (kPrev) t.sad_prev += s_p;
-  if (kRef) t.sad_ref += s_r;
-}
-
-template <bool kPrev, bool kRef>
-void chroma_rows(const PlaneView& u, const PlaneView& v, const PlaneRef& prev_u,
-                 const PlaneRef& prev_v, const PlaneRef& ref_u, const PlaneRef& ref_v,
-                 const ChromaOptions& opts, const ChromaColumn* plan, ChromaResult* out) {
-  const int cols = opts.tile_cols, rows = opts.tile_rows;
-  const uint32_t far = static_cast<uint32_t>(opts.far_threshold);
-  const uint8x16_t far_thr = vdupq_n_u8(static_cast<uint8_t>(far));
-  for (int ty = 0; ty < rows; ++ty) {
-    const int32_t y0 = tile_bound(u.height, ty, rows), y1 = tile_bound(u.height, ty + 1, rows);
-    ChromaTile* tiles = out->tiles + ty * cols;
-    for (int32_t y = y0; y < y1; ++y) {
-      const ChromaRow r = chroma_row(u, v, prev_u, prev_v, ref_u, ref_v, kPrev, kRef, y);
-      for (int tx = 0; tx < cols; ++tx) {
-        if (plan[tx].scalar) {
-          chroma_span(r, plan[tx].x0, plan[tx].x1, far, tiles[tx]);
-        } else {
-          chroma_segment<kPrev, kRef>(r, plan[tx], far_thr, tiles[tx]);
-        }
-      }
-    }
-  }
-}
+};
 
 }  // namespace
 
@@ -374,22 +360,8 @@ void luma_fused(const PlaneView& cur, const PlaneRef& prev, const PlaneRef& ref,
 void chroma_fused(const PlaneView& u, const PlaneView& v, const PlaneRef& prev_u,
                   const PlaneRef& prev_v, const PlaneRef& ref_u, const PlaneRef& ref_v,
                   const ChromaOptions& opts, ChromaResult* out) {
-  const int cols = opts.tile_cols;
-  const ChromaSetup s = chroma_begin(prev_u, prev_v, ref_u, ref_v, opts, out);
-  const ColumnBounds xb(u.width, cols);
-  ChromaColumn plan[kMaxTileAxis];
-  for (int tx = 0; tx < cols; ++tx) plan[tx] = plan_chroma_column(xb.x[tx], xb.x[tx + 1]);
-  const bool has_prev = s.has_prev, ref_distinct = s.has_ref && !s.ref_is_prev;
-  if (has_prev && ref_distinct) {
-    chroma_rows<true, true>(u, v, prev_u, prev_v, ref_u, ref_v, opts, plan, out);
-  } else if (has_prev) {
-    chroma_rows<true, false>(u, v, prev_u, prev_v, ref_u, ref_v, opts, plan, out);
-  } else if (ref_distinct) {
-    chroma_rows<false, true>(u, v, prev_u, prev_v, ref_u, ref_v, opts, plan, out);
-  } else {
-    chroma_rows<false, false>(u, v, prev_u, prev_v, ref_u, ref_v, opts, plan, out);
-  }
-  chroma_finish(s, opts, out);
+  chroma_fused_columns(ChromaLanes(opts.far_threshold), u, v, prev_u, prev_v, ref_u, ref_v,
+                       opts, out);
 }
 
 uint64_t sad_plane(const PlaneView& a, const PlaneRef& b) {

@@ -1,4 +1,5 @@
-// SSE2 video kernels: 16 pixels per step (x86_lanes.h), scalar spans for tails.
+// SSE2 video kernels: 16 pixels per step (x86_lanes.h). Luma uses scalar spans for tails;
+// chroma uses per-column plans with a masked final chunk (chroma_fused_columns).
 #include "../isa.h"
 #include "../x86_lanes.h"
 
@@ -41,28 +42,8 @@ void luma_fused(const PlaneView& cur, const PlaneRef& prev, const PlaneRef& ref,
 void chroma_fused(const PlaneView& u, const PlaneView& v, const PlaneRef& prev_u,
                   const PlaneRef& prev_v, const PlaneRef& ref_u, const PlaneRef& ref_v,
                   const ChromaOptions& opts, ChromaResult* out) {
-  const int cols = opts.tile_cols, rows = opts.tile_rows;
-  const ChromaSetup s = chroma_begin(prev_u, prev_v, ref_u, ref_v, opts, out);
-  const ColumnBounds xb(u.width, cols);
-  const uint32_t far = static_cast<uint32_t>(opts.far_threshold);
-  const __m128i far_thr = _mm_set1_epi8(static_cast<char>(far));
-  ChromaAcc16 a;
-  for (int ty = 0; ty < rows; ++ty) {
-    const int32_t y0 = tile_bound(u.height, ty, rows), y1 = tile_bound(u.height, ty + 1, rows);
-    for (int32_t y = y0; y < y1; ++y) {
-      const ChromaRow r = chroma_row(u, v, prev_u, prev_v, ref_u, ref_v, s.has_prev,
-                                     s.has_ref && !s.ref_is_prev, y);
-      for (int tx = 0; tx < cols; ++tx) {
-        ChromaTile& t = out->tiles[ty * cols + tx];
-        const int32_t x0 = xb.x[tx], x1 = xb.x[tx + 1];
-        a.clear();
-        const int32_t x = chroma_run16(r, x0, x1, far_thr, a);
-        chroma_acc_to_tile(a, t);
-        chroma_span(r, x, x1, far, t);
-      }
-    }
-  }
-  chroma_finish(s, opts, out);
+  chroma_fused_columns(ChromaLanes16(opts.far_threshold), u, v, prev_u, prev_v, ref_u, ref_v,
+                       opts, out);
 }
 
 uint64_t sad_plane(const PlaneView& a, const PlaneRef& b) {
