@@ -31,12 +31,31 @@ struct Size {
   int32_t w, h;
 };
 
+// 64-byte aligned bytes. FFmpeg's decoders hand out planes this way (av_malloc alignment,
+// linesizes padded to STRIDE_ALIGN), so the ring matches what the kernels read in
+// production; a malloc'd vector would make every other 32-byte load split a cache line.
+struct Aligned {
+  std::unique_ptr<uint8_t, decltype(&std::free)> p{nullptr, &std::free};
+  size_t n = 0;
+  void resize(size_t bytes) {
+    n = bytes;
+    p.reset(static_cast<uint8_t*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
+    if (!p) {
+      std::fprintf(stderr, "out of memory for the frame ring\n");
+      std::exit(1);
+    }
+  }
+  uint8_t* data() const { return p.get(); }
+  uint8_t* begin() const { return p.get(); }
+  uint8_t* end() const { return p.get() + n; }
+};
+
 // A ring of 4:2:0 frames whose total size is well past the last-level cache, so every
 // kernel streams from DRAM as it would on a live stream.
 struct Ring {
   int32_t w, h;
   size_t frames;
-  std::vector<uint8_t> y, u, v;
+  Aligned y, u, v;
   size_t ybytes() const { return static_cast<size_t>(w) * h; }
   size_t cbytes() const { return static_cast<size_t>(w / 2) * (h / 2); }
   vq::PlaneView Y(size_t i) const { return {y.data() + (i % frames) * ybytes(), w, h, w}; }
@@ -56,7 +75,7 @@ Ring make_ring(int32_t w, int32_t h, size_t min_bytes) {
   r.u.resize(r.frames * r.cbytes());
   r.v.resize(r.frames * r.cbytes());
   uint64_t s = 0x9E3779B97F4A7C15ull;
-  auto fill = [&](std::vector<uint8_t>& b) {
+  auto fill = [&](Aligned& b) {
     for (auto& x : b) {
       s ^= s << 13;
       s ^= s >> 7;
