@@ -48,5 +48,6 @@ gyp_log=$(mktemp)
   npx --no-install node-gyp build -j "$(nproc)" >>"$gyp_log" 2>&1 ||
   { cat "$gyp_log" >&2; echo "setup: building the native addon failed (log above)" >&2; exit 1; }
 rm -f "$gyp_log"
+node scripts/patch-beamcoder.mjs  # npm ci ran it; again here in case node_modules predates it
 npm run --silent build:ts
 echo "setup: ready (native addon: $(node -e "import('./dist/native.js').then(m => console.log(m.native.simdLevel()))"))"
