@@ -1,0 +1,128 @@
+/**
+ * analyze(input) — one file or URL, every detector, one report.
+ *
+ * input -> probe (main thread) -> segments on the pool (each worker decodes its segment
+ * and runs the kernels batch by batch) -> stitched metric series -> detectors -> report.
+ */
+import { availableParallelism } from 'node:os';
+
+import { detectBlack, blackDefaults, type BlackOptions } from '../detectors/black.js';
+import { dropFreezeUnderBlack } from '../detectors/combine.js';
+import { detectClipping, clippingDefaults, type ClippingOptions } from '../detectors/clipping.js';
+import { detectFreeze, freezeDefaults, type FreezeOptions } from '../detectors/freeze.js';
+import { detectSilence, type SilenceOptions } from '../detectors/silence.js';
+import type { VqEvent } from '../detectors/types.js';
+import { VqmonError } from '../errors.js';
+import { blackThreshold } from '../native.js';
+import { SegmentPool } from '../pool/pool.js';
+import type { SegmentResult } from '../pool/segment-worker.js';
+import { probe, type StreamInfo } from './probe.js';
+import { planSegments } from './segments.js';
+import { stitchAudio, stitchVideo } from './stitch.js';
+
+export const DETECTORS = ['freeze', 'black', 'silence', 'clipping'] as const;
+export type DetectorName = (typeof DETECTORS)[number];
+
+export interface AnalyzeOptions {
+  /** Detectors to run [all]. */
+  only?: DetectorName[];
+  freeze?: FreezeOptions & { noise?: number };
+  black?: BlackOptions;
+  silence?: SilenceOptions;
+  clipping?: ClippingOptions;
+  /** Worker threads [cores]. */
+  threads?: number;
+  /** Audio window, seconds [0.05]. */
+  audioWindow?: number;
+  /** Frames per kernel call [64]. */
+  batch?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: { done: number; total: number }) => void;
+}
+
+export interface Report {
+  input: string;
+  durationSec: number | null;
+  streams: StreamInfo[];
+  events: VqEvent[];
+  stats: { frames: number; decodeFps: number; realtimeFactor: number; simd: string; threads: number; segments: number };
+}
+
+function checkOptions(o: AnalyzeOptions) {
+  for (const d of o.only ?? []) {
+    if (!(DETECTORS as readonly string[]).includes(d)) {
+      throw new VqmonError('ERR_VQMON_INVALID_ARG', `unknown detector '${d}'; detectors: ${DETECTORS.join(', ')}`);
+    }
+  }
+  const positive = (v: number | undefined, name: string, max = Infinity) => {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0 && v <= max)) {
+      throw new VqmonError('ERR_VQMON_INVALID_ARG', `${name} must be a number in [0, ${max}], got ${String(v)}`);
+    }
+  };
+  positive(o.freeze?.minDuration, 'freeze.minDuration');
+  positive(o.freeze?.noise, 'freeze.noise', 1);
+  positive(o.black?.minDuration, 'black.minDuration');
+  positive(o.black?.pixelThreshold, 'black.pixelThreshold', 1);
+  positive(o.black?.pictureThreshold, 'black.pictureThreshold', 1);
+  positive(o.silence?.minDuration, 'silence.minDuration');
+  if (o.silence?.level !== undefined && !(o.silence.level <= 0)) throw new VqmonError('ERR_VQMON_INVALID_ARG', 'silence.level is in dBFS and must be <= 0');
+  positive(o.clipping?.clipLevel, 'clipping.clipLevel', 1);
+  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1 && o.threads <= 256)) {
+    throw new VqmonError('ERR_VQMON_INVALID_ARG', 'threads must be an integer in [1, 256]');
+  }
+}
+
+export async function analyze(input: string, options: AnalyzeOptions = {}): Promise<Report> {
+  checkOptions(options);
+  const t0 = performance.now();
+  const p = await probe(input);
+  const threads = options.threads ?? availableParallelism();
+  const window = options.audioWindow ?? 0.05;
+  const plan = p.seekable ? planSegments(p.duration, threads, { quantum: window }) : [{ start: 0, end: Infinity }];
+  // Workers decode side by side; give each decoder its share of the cores.
+  const decoderThreads = Math.max(1, Math.floor(availableParallelism() / Math.min(threads, plan.length)));
+  const fullRange = (p.video?.pixelFormat ?? '').startsWith('yuvj');
+  const pool = new SegmentPool({ threads: Math.min(threads, plan.length) });
+  let done = 0;
+  try {
+    const results: SegmentResult[] = await Promise.all(plan.map(async (s) => {
+      const r = await pool.run({
+        url: p.url, start: s.start, end: s.end, origin: p.origin,
+        videoStream: p.video?.index ?? -1, audioStream: p.audio?.index ?? -1,
+        video: {
+          blackThreshold: blackThreshold(options.black?.pixelThreshold ?? blackDefaults.pixelThreshold, fullRange),
+          freezeNoise: options.freeze?.noise ?? freezeDefaults.noise,
+        },
+        batch: options.batch ?? 64, audioWindow: window,
+        clipLevel: options.clipping?.clipLevel ?? clippingDefaults.clipLevel, decoderThreads,
+      }, options.signal).catch((e: unknown) => {
+        if (options.signal?.aborted) throw new VqmonError('ERR_VQMON_ABORTED', 'analysis aborted');
+        throw e;
+      });
+      options.onProgress?.({ done: ++done, total: plan.length });
+      return r;
+    }));
+    const video = stitchVideo(results), audio = stitchAudio(results);
+    const on = (d: DetectorName) => !options.only || options.only.includes(d);
+    const events: VqEvent[] = dropFreezeUnderBlack([
+      ...(on('freeze') && p.video ? detectFreeze(video, options.freeze) : []),
+      ...(on('black') && p.video ? detectBlack(video, options.black) : []),
+      ...(on('silence') && p.audio ? detectSilence(audio, options.silence) : []),
+      ...(on('clipping') && p.audio ? detectClipping(audio, options.clipping, p.audio.sampleRate) : []),
+    ]).sort((a, b) => a.start - b.start || a.type.localeCompare(b.type));
+    const elapsed = (performance.now() - t0) / 1000;
+    const frames = video.t.length;
+    const media = p.duration ?? (frames && video.frameDuration ? frames * video.frameDuration : 0);
+    const { native } = await import('../native.js');
+    return {
+      input,
+      durationSec: p.duration,
+      streams: p.streams,
+      events,
+      stats: { frames, decodeFps: Math.round(frames / elapsed), realtimeFactor: Math.round((media / elapsed) * 10) / 10,
+        simd: native.simdLevel(), threads: Math.min(threads, plan.length), segments: plan.length },
+    };
+  } finally {
+    await pool.destroy();
+  }
+}

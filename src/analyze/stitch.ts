@@ -1,0 +1,37 @@
+/** Joins segment results, in order, into one video and one audio series. */
+import type { AudioSeries, VideoSeries } from '../detectors/types.js';
+import type { SegmentResult } from '../pool/segment-worker.js';
+
+function concat<T extends Float64Array | Uint8Array>(parts: T[], make: (n: number) => T): T {
+  const out = make(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+export function stitchVideo(parts: SegmentResult[]): VideoSeries {
+  return {
+    t: concat(parts.map((p) => p.video.t), (n) => new Float64Array(n)),
+    rows: concat(parts.map((p) => p.video.rows), (n) => new Float64Array(n)),
+    columns: parts[0]?.video.columns ?? 0,
+    corrupt: concat(parts.map((p) => p.video.corrupt), (n) => new Uint8Array(n)),
+    frameDuration: parts[0]?.video.frameDuration ?? 0,
+  };
+}
+
+/**
+ * Audio windows restart at each segment's start; segments are cut on window multiples
+ * where possible, and a short last window of a segment is kept as it is (its RMS and peak
+ * are still right; only its length differs).
+ */
+export function stitchAudio(parts: SegmentResult[]): AudioSeries {
+  const first = parts.find((p) => p.audio.count > 0)?.audio;
+  if (!first) return { t0: 0, window: 0.05, channels: 0, count: 0, stats: new Float64Array(0) };
+  return {
+    t0: first.t0,
+    window: first.window,
+    channels: first.channels,
+    count: parts.reduce((a, p) => a + p.audio.count, 0),
+    stats: concat(parts.map((p) => p.audio.stats), (n) => new Float64Array(n)),
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * From decoded beamcoder frames to what the kernels read: zero-copy plane views (beamcoder
+ * planes are Buffers over FFmpeg's own memory) and per-channel float samples.
+ */
+import type { PixelFormat, VideoFrame } from '../native.js';
+import { VqmonError } from '../errors.js';
+import type { BcFrame } from './beamcoder.js';
+
+const KERNEL_FORMATS = new Set<string>(['gray', 'yuv420p', 'yuv422p', 'yuv444p', 'yuvj420p', 'yuvj422p', 'yuvj444p']);
+
+/** True when the kernels read this pixel format as decoded (no conversion). */
+export function kernelReadable(format: string | null): boolean {
+  return format !== null && KERNEL_FORMATS.has(format);
+}
+
+/** A zero-copy view of a decoded frame for the kernels; throws for formats they cannot read. */
+export function videoView(f: BcFrame): VideoFrame {
+  if (!kernelReadable(f.format)) {
+    throw new VqmonError('ERR_VQMON_UNSUPPORTED_FORMAT',
+      `decoded pixel format ${f.format ?? 'unknown'} is not one the kernels read (8-bit gray, yuv420p/422p/444p)`);
+  }
+  return { width: f.width, height: f.height, format: f.format as PixelFormat, data: f.data, linesize: f.linesize };
+}
+
+/** Limited (tv) or full (pc/jpeg) range, from the pixel format name. */
+export function fullRange(format: string | null): boolean {
+  return format !== null && format.startsWith('yuvj');
+}
+
+/**
+ * One Float32Array per channel (full scale 1.0). Planar float is a view; other sample
+ * formats are converted here (audio is small next to video: 48k samples/s a channel).
+ */
+export function audioChannels(f: BcFrame): Float32Array[] {
+  const n = f.nb_samples, ch = f.channels;
+  const view = (b: Buffer, T: 'f32' | 'f64' | 's16' | 's32' | 'u8') => {
+    const bytes = { f32: 4, f64: 8, s16: 2, s32: 4, u8: 1 }[T];
+    const aligned = b.byteOffset % bytes === 0 ? b : Buffer.from(b);
+    switch (T) {
+      case 'f32': return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4);
+      case 'f64': return new Float64Array(aligned.buffer, aligned.byteOffset, aligned.length / 8);
+      case 's16': return new Int16Array(aligned.buffer, aligned.byteOffset, aligned.length / 2);
+      case 's32': return new Int32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4);
+      default: return new Uint8Array(aligned.buffer, aligned.byteOffset, aligned.length);
+    }
+  };
+  const scale = { f32: 1, f64: 1, s16: 1 / 32768, s32: 1 / 2147483648, u8: 1 / 128 };
+  const fmt = f.format ?? '';
+  const planar = fmt.endsWith('p');
+  const base = (planar ? fmt.slice(0, -1) : fmt) as string;
+  const formats: Record<string, 'f32' | 'f64' | 's16' | 's32' | 'u8'> = { flt: 'f32', dbl: 'f64', s16: 's16', s32: 's32', u8: 'u8' };
+  const T = formats[base];
+  if (!T) throw new VqmonError('ERR_VQMON_UNSUPPORTED_FORMAT', `audio sample format ${fmt || 'unknown'} is not supported`);
+  const out: Float32Array[] = [];
+  for (let c = 0; c < ch; c++) {
+    const src = view(f.data[planar ? c : 0]!, T);
+    if (T === 'f32' && planar) {
+      out.push((src as Float32Array).subarray(0, n));
+      continue;
+    }
+    const dst = new Float32Array(n);
+    const stride = planar ? 1 : ch, off = planar ? 0 : c, k = scale[T], bias = T === 'u8' ? 128 : 0;
+    for (let i = 0; i < n; i++) dst[i] = ((src[i * stride + off] as number) - bias) * k;
+    out.push(dst);
+  }
+  return out;
+}

@@ -1,0 +1,165 @@
+/**
+ * A piscina task: decode one time segment of a file and run every kernel over it, batch
+ * by batch, in this worker. Frames never leave the thread that decoded them: the kernels
+ * read beamcoder's planes in place, and only metric rows (Float64Arrays, transferred, not
+ * copied) go back to the main thread.
+ *
+ * The segment is [start, end) in seconds from the input's first frame. Decoding starts at
+ * the keyframe before `start`; frames before `start` are decoded but not analysed, except
+ * that the last of them becomes `prev` and the freeze reference, so frame differences and
+ * freezes continue across segment boundaries exactly as in one pass.
+ */
+import { beamcoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
+import { audioChannels, videoView } from '../decode/frames.js';
+import { openInput } from '../decode/open.js';
+import { VqmonError } from '../errors.js';
+import { native, type VideoFrame, type VideoOptions } from '../native.js';
+
+export interface SegmentTask {
+  url: string;
+  start: number;
+  end: number; // Infinity for the last segment
+  /** Seconds added to stream timestamps so the first frame of the input is at 0. */
+  origin: number;
+  videoStream: number; // -1: none
+  audioStream: number; // -1: none
+  video: VideoOptions;
+  batch: number;
+  audioWindow: number; // seconds
+  clipLevel: number;
+  decoderThreads: number;
+}
+
+export interface SegmentResult {
+  start: number;
+  end: number;
+  video: { t: Float64Array; rows: Float64Array; columns: number; corrupt: Uint8Array; frameDuration: number };
+  /** Per window: [peak, rms, clipped] for each channel. */
+  audio: { t0: number; window: number; channels: number; sampleRate: number; count: number; stats: Float64Array };
+  decoded: { video: number; audio: number };
+}
+
+class Growable {
+  buf: Float64Array;
+  length = 0;
+  constructor(n = 4096) { this.buf = new Float64Array(n); }
+  reserve(extra: number) {
+    if (this.length + extra <= this.buf.length) return;
+    const next = new Float64Array(Math.max(this.buf.length * 2, this.length + extra));
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+  push(v: ArrayLike<number>) { this.reserve(v.length); this.buf.set(v, this.length); this.length += v.length; }
+  take() { return this.buf.slice(0, this.length); }
+}
+
+const seconds = (ts: number | null, tb: [number, number]) => (ts ?? 0) * tb[0] / tb[1];
+
+export default async function analyzeSegment(task: SegmentTask): Promise<SegmentResult> {
+  const bc = beamcoder();
+  const demuxer = await openInput(task.url);
+  try {
+    if (task.start > 0) await demuxer.seek({ time: task.start + task.origin });
+    const vs = task.videoStream >= 0 ? demuxer.streams[task.videoStream]! : null;
+    const as = task.audioStream >= 0 ? demuxer.streams[task.audioStream]! : null;
+    const threads = task.decoderThreads;
+    const vdec: BcDecoder | null = vs ? bc.decoder({ demuxer, stream_index: vs.index, thread_count: threads }) : null;
+    const adec: BcDecoder | null = as ? bc.decoder({ demuxer, stream_index: as.index }) : null;
+
+    const layout = native.videoLayout(task.video);
+    const cols = layout.frameColumns;
+    const out = new Float64Array(task.batch * layout.rowWidth);
+    const times = new Growable(), rows = new Growable(), corrupt: number[] = [];
+    let pending: VideoFrame[] = [], pendingT: number[] = [], pendingCorrupt: number[] = [];
+    let prev: VideoFrame | null = null, ref: VideoFrame | null = null;
+    // Keep the beamcoder frames referenced while their views are in use.
+    let keep: BcFrame[] = [], keepPrev: BcFrame | null = null, keepRef: BcFrame | null = null;
+    let videoDone = !vs, audioDone = !as;
+    let decodedVideo = 0, decodedAudio = 0;
+
+    const flushVideo = () => {
+      if (!pending.length) return;
+      const r = native.analyzeVideo({ frames: pending, prev, ref: ref ?? prev, options: task.video }, out);
+      if (r >= 0) { ref = pending[r]!; keepRef = keep[r]!; }
+      else if (!ref && prev) { ref = prev; keepRef = keepPrev; }
+      for (let i = 0; i < pending.length; i++) rows.push(out.subarray(i * layout.rowWidth, i * layout.rowWidth + cols));
+      times.push(pendingT);
+      corrupt.push(...pendingCorrupt);
+      prev = pending[pending.length - 1]!;
+      keepPrev = keep[keep.length - 1]!;
+      pending = []; pendingT = []; pendingCorrupt = []; keep = [];
+    };
+    const onVideo = (frames: BcFrame[]) => {
+      for (const f of frames) {
+        decodedVideo++;
+        const t = seconds(f.best_effort_timestamp ?? f.pts, vs!.time_base) - task.origin;
+        if (t < task.start) { prev = videoView(f); keepPrev = f; ref = prev; keepRef = f; continue; }
+        if (t >= task.end) { videoDone = true; continue; }
+        pending.push(videoView(f));
+        keep.push(f);
+        pendingT.push(t);
+        const err = f.decode_error_flags ? Object.values(f.decode_error_flags).some(Boolean) : false;
+        pendingCorrupt.push(f.flags?.CORRUPT || err ? 1 : 0);
+        if (pending.length === task.batch) flushVideo();
+      }
+    };
+
+    const rate = as?.codecpar.sample_rate ?? 0;
+    const channelsN = as?.codecpar.channels ?? 0;
+    const audioBufs: Float32Array[][] = Array.from({ length: channelsN }, () => []);
+    let audioT0 = -1, audioCount = 0;
+    const onAudio = (frames: BcFrame[]) => {
+      for (const f of frames) {
+        decodedAudio++;
+        const t = seconds(f.best_effort_timestamp ?? f.pts, as!.time_base) - task.origin;
+        const dur = f.nb_samples / f.sample_rate;
+        if (t + dur <= task.start) continue;
+        if (t >= task.end) { audioDone = true; continue; }
+        const ch = audioChannels(f);
+        // Trim to [start, end) at sample precision.
+        let from = 0, to = f.nb_samples;
+        if (t < task.start) from = Math.min(to, Math.round((task.start - t) * f.sample_rate));
+        if (t + dur > task.end) to = Math.max(from, Math.round((task.end - t) * f.sample_rate));
+        if (audioT0 < 0) audioT0 = t + from / f.sample_rate;
+        for (let c = 0; c < channelsN; c++) audioBufs[c]!.push((ch[c] ?? ch[0]!).slice(from, to));
+        audioCount += to - from;
+      }
+    };
+
+    for (;;) {
+      if (videoDone && audioDone) break;
+      const p: BcPacket | null = await demuxer.read();
+      if (!p) break;
+      if (vdec && p.stream_index === vs!.index && !videoDone) onVideo((await vdec.decode(p)).frames);
+      else if (adec && p.stream_index === as!.index && !audioDone) onAudio((await adec.decode(p)).frames);
+    }
+    if (vdec && !videoDone) onVideo((await vdec.flush()).frames);
+    if (adec && !audioDone) onAudio((await adec.flush()).frames);
+    flushVideo();
+
+    // Audio windows per channel, then interleaved as [window][channel][peak, rms, clipped].
+    const win = Math.max(1, Math.round(task.audioWindow * rate));
+    const windows = audioCount ? Math.ceil(audioCount / win) : 0;
+    const stats = new Float64Array(windows * channelsN * 3);
+    const one = new Float64Array(windows * 3);
+    for (let c = 0; c < channelsN; c++) {
+      const all = new Float32Array(audioCount);
+      let o = 0;
+      for (const b of audioBufs[c]!) { all.set(b, o); o += b.length; }
+      native.audioStats(all, { window: win, clipLevel: task.clipLevel }, one);
+      for (let w = 0; w < windows; w++) for (let k = 0; k < 3; k++) stats[(w * channelsN + c) * 3 + k] = one[w * 3 + k]!;
+    }
+    const fr = vs ? vs.avg_frame_rate : [0, 1];
+    const result: SegmentResult = {
+      start: task.start,
+      end: task.end,
+      video: { t: times.take(), rows: rows.take(), columns: cols, corrupt: Uint8Array.from(corrupt), frameDuration: fr[0] ? fr[1]! / fr[0] : 0 },
+      audio: { t0: audioT0 < 0 ? task.start : audioT0, window: win / (rate || 1), channels: channelsN, sampleRate: rate, count: windows, stats },
+      decoded: { video: decodedVideo, audio: decodedAudio },
+    };
+    void keepRef; // held only to keep the reference frame's memory alive until here
+    return result;
+  } finally {
+    demuxer.forceClose();
+  }
+}

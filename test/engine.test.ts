@@ -1,0 +1,114 @@
+/**
+ * The analysis engine end to end on generated clips with known defects (and clean ones):
+ * every injected defect found with its start within 0.25 s, clean clips silent.
+ */
+import { describe, expect, it } from 'vitest';
+
+import { analyze, type Report } from '../src/analyze/analyze.js';
+import type { VqEvent } from '../src/detectors/types.js';
+import { avClip, clip, freezeVf } from './helpers/clips.js';
+
+const TOL = 0.25;
+
+function only(r: Report, type: string): VqEvent[] {
+  return r.events.filter((e) => e.type === type);
+}
+
+function expectSpan(e: VqEvent | undefined, start: number, end: number) {
+  expect(e, 'event missing').toBeDefined();
+  expect(Math.abs(e!.start - start), `start ${e!.start} vs ${start}`).toBeLessThanOrEqual(TOL);
+  expect(Math.abs(e!.end - end), `end ${e!.end} vs ${end}`).toBeLessThanOrEqual(TOL);
+}
+
+describe('detectors on generated clips', () => {
+  it('a clean clip raises nothing', async () => {
+    const r = await analyze(avClip('clean.mp4', 12), { threads: 1 });
+    expect(r.events).toEqual([]);
+    expect(r.stats.frames).toBe(360);
+  });
+
+  it('freeze: 3.0-6.0 s frozen picture', async () => {
+    const r = await analyze(avClip('freeze.mp4', 10, freezeVf(30, 3, 6)), { threads: 1 });
+    expect(only(r, 'freeze')).toHaveLength(1);
+    expectSpan(only(r, 'freeze')[0], 3, 6);
+    expect(r.events.map((e) => e.type)).toEqual(['freeze']);
+  });
+
+  it('freeze shorter than minDuration is not reported, and minDuration is an option', async () => {
+    const file = avClip('freeze-short.mp4', 8, freezeVf(30, 2, 3.5));
+    expect(only(await analyze(file, { threads: 1 }), 'freeze')).toEqual([]);
+    expectSpan(only(await analyze(file, { threads: 1, freeze: { minDuration: 1 } }), 'freeze')[0], 2, 3.5);
+  });
+
+  it('black: 4-6 s black picture', async () => {
+    const r = await analyze(avClip('black.mp4', 10, "drawbox=enable='between(t,4,6)':color=black:t=fill"), { threads: 1 });
+    expect(r.events.map((e) => e.type)).toEqual(['black']);
+    expectSpan(only(r, 'black')[0], 4, 6);
+  });
+
+  it('silence: 3-6 s muted audio', async () => {
+    const r = await analyze(avClip('silence.mp4', 10, undefined, "volume=enable='between(t,3,6)':volume=0"), { threads: 1 });
+    expect(r.events.map((e) => e.type)).toEqual(['silence']);
+    expectSpan(only(r, 'silence')[0], 3, 6);
+  });
+
+  it('clipping: 2-3 s driven 20 dB over full scale (PCM)', async () => {
+    const file = clip('clipping.mkv', [
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=6',
+      '-af', "volume=enable='between(t,2,3)':volume=20dB", '-c:a', 'pcm_s16le', 'OUT']);
+    const r = await analyze(file, { threads: 1 });
+    expect(r.events.map((e) => e.type)).toEqual(['clipping']);
+    expectSpan(r.events[0], 2, 3);
+    expect(r.events[0]!.score).toBeGreaterThan(0);
+  });
+});
+
+describe('segments across workers', () => {
+  // 70 s with a freeze (28-33 s) and a black picture (45.5-47.5 s): 3 segments of ~23 s on 2
+  // threads, so the freeze crosses a segment boundary.
+  const long = () => avClip('long.mp4', 70, `${freezeVf(30, 28, 33)},drawbox=enable='between(t,45.5,47.5)':color=black:t=fill`);
+
+  it('an event that crosses a segment boundary comes out once and unbroken', async () => {
+    const r = await analyze(long(), { threads: 2 });
+    expect(r.stats.segments).toBeGreaterThan(1);
+    expect(r.events.map((e) => e.type)).toEqual(['freeze', 'black']);
+    expectSpan(only(r, 'freeze')[0], 28, 33);
+    expectSpan(only(r, 'black')[0], 45.5, 47.5);
+    expect(r.stats.frames).toBe(2100);
+  });
+
+  it('gives the same events split or in one pass', async () => {
+    const one = await analyze(long(), { threads: 1 });
+    const split = await analyze(long(), { threads: 2 });
+    expect(one.stats.segments).toBe(1);
+    expect(split.events).toEqual(one.events);
+  });
+});
+
+describe('real clips in ../shared/media', () => {
+  const media = (f: string) => new URL(`../../shared/media/${f}`, import.meta.url).pathname;
+
+  it('bottle-detection.mp4 has no defect', async () => {
+    expect((await analyze(media('bottle-detection.mp4'))).events).toEqual([]);
+  });
+
+  it('car-detection.mp4: its digital-silence audio track is silence from start to end, nothing else', async () => {
+    const r = await analyze(media('car-detection.mp4'));
+    expect(r.events.map((e) => e.type)).toEqual(['silence']);
+    expect(r.events[0]!.start).toBeLessThanOrEqual(TOL);
+    expect(r.events[0]!.end).toBeGreaterThanOrEqual(30.2 - TOL);
+  });
+
+  it('big_buck_bunny.mp4: the opening fade from black is content, not a defect', async () => {
+    expect((await analyze(media('big_buck_bunny.mp4'))).events).toEqual([]);
+  });
+
+  it('finds a freeze injected into a copy of big_buck_bunny.mp4', async () => {
+    const file = clip('bbb-freeze.mp4', ['-i', media('big_buck_bunny.mp4'), '-t', '30',
+      '-filter_complex', `[0:v]${freezeVf(24, 12, 16)}[v]`, '-map', '[v]', '-map', '0:a',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'copy', 'OUT']);
+    const r = await analyze(file);
+    expect(r.events.map((e) => e.type)).toEqual(['freeze']);
+    expectSpan(r.events[0], 12, 16);
+  });
+});
