@@ -277,6 +277,18 @@ struct ChromaLanes32 {
 
 }  // namespace
 
+// The current plane is the one stream that comes from DRAM (prev was read a frame ago,
+// the row above a moment ago). Asking for the row about kPrefetchBytes ahead keeps more
+// misses in flight than the hardware prefetcher does alone -- for rows up to
+// kPrefetchMaxWidth. Measured (bench/kernels, luma_fused vs SAD of two planes from DRAM):
+// 720p 0.67x -> 0.92x, 1080p 0.76-0.89x -> 0.86-0.94x, but 2160p 0.80x -> 0.58x, so long
+// rows are left to the hardware.
+constexpr int32_t kPrefetchBytes = 4096;
+constexpr int32_t kPrefetchMaxWidth = 3072;
+inline void prefetch_row(const uint8_t* p, int32_t width) {
+  for (int32_t x = 0; x < width; x += 64) _mm_prefetch(reinterpret_cast<const char*>(p + x), _MM_HINT_T1);
+}
+
 void luma_fused(const PlaneView& cur, const PlaneRef& prev, const PlaneRef& ref,
                 const LumaOptions& opts, LumaResult* out) {
   const int cols = opts.tile_cols, rows = opts.tile_rows, black = opts.black_threshold;
@@ -289,12 +301,15 @@ void luma_fused(const PlaneView& cur, const PlaneRef& prev, const PlaneRef& ref,
   LumaColumn plan[kMaxTileAxis];
   for (int tx = 0; tx < cols; ++tx) plan[tx] = plan_column(xb.x[tx], xb.x[tx + 1]);
   LumaColumnAcc acc[kMaxTileAxis];
+  // Rows ahead to prefetch; 0: none.
+  const int32_t ahead = cur.width <= kPrefetchMaxWidth ? std::max<int32_t>(1, kPrefetchBytes / cur.width) : 0;
   for (int ty = 0; ty < rows; ++ty) {
     const int32_t y0 = tile_bound(cur.height, ty, rows), y1 = tile_bound(cur.height, ty + 1, rows);
     std::memset(static_cast<void*>(acc), 0, sizeof(LumaColumnAcc) * static_cast<size_t>(cols));
     LumaTile* tiles = out->tiles + ty * cols;
     for (int32_t y = y0; y < y1; ++y) {
       const LumaRow r = luma_row(cur, prev, ref, ref_is_prev, y);
+      if (ahead && y + ahead < cur.height) prefetch_row(cur.data + (y + ahead) * cur.stride, cur.width);
       pick_row_columns(r)(r, plan, cols, thr, black, acc, tiles, mm, e);
     }
     for (int tx = 0; tx < cols; ++tx) {
