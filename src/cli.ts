@@ -84,6 +84,14 @@ async function main(): Promise<number> {
     const s = report.stats;
     console.log(`${s.frames} frames, ${s.decodeFps} frames/s, ${s.realtimeFactor}x real time (${s.threads} threads, ${s.segments} segments, SIMD ${s.simd})`);
   }
+  // What was analysed is printed above; an input that ended early is still an error.
+  const { truncatedAt, readError, decodeErrors } = report.stats;
+  if (truncatedAt !== null || readError) {
+    const where = truncatedAt !== null ? `ends at ${truncatedAt.toFixed(2)} s of its declared ${report.durationSec?.toFixed(2) ?? '?'} s` : 'could not be read to its end';
+    throw Object.assign(new Error(`${args.input} ${where}: the file is truncated or damaged` +
+      `${readError ? ` (${readError})` : ''}${decodeErrors ? `; ${decodeErrors} packets failed to decode` : ''}`),
+    { code: 'ERR_VQMON_DECODE_FAILED' });
+  }
   return report.events.length ? 1 : 0;
 }
 

@@ -22,3 +22,8 @@ export type {
   VideoLayout,
   VideoOptions,
 } from './native.js';
+
+export { analyze, DETECTORS } from './analyze/analyze.js';
+export type { AnalyzeOptions, DetectorName, Report } from './analyze/analyze.js';
+export type { StreamInfo } from './analyze/probe.js';
+export type { VqEvent } from './detectors/types.js';

@@ -45,7 +45,11 @@ export interface Report {
   durationSec: number | null;
   streams: StreamInfo[];
   events: VqEvent[];
-  stats: { frames: number; decodeFps: number; realtimeFactor: number; simd: string; threads: number; segments: number };
+  stats: { frames: number; decodeFps: number; realtimeFactor: number; simd: string; threads: number; segments: number;
+    /** Packets the decoder refused (damage); the input's read error when it ended early. */
+    decodeErrors: number; readError: string | null;
+    /** Where the media really ended when that is over a second before its declared duration. */
+    truncatedAt: number | null };
 }
 
 function checkOptions(o: AnalyzeOptions) {
@@ -111,6 +115,10 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
       ...(on('clipping') && p.audio ? detectClipping(audio, options.clipping, p.audio.sampleRate) : []),
     ]).sort((a, b) => a.start - b.start || a.type.localeCompare(b.type));
     const elapsed = (performance.now() - t0) / 1000;
+    const lastVideo = video.t.length ? video.t[video.t.length - 1]! + video.frameDuration : 0;
+    const lastAudio = audio.count ? audio.t0 + audio.count * audio.window : 0;
+    const reached = Math.max(lastVideo, lastAudio);
+    const truncatedAt = p.duration && reached < p.duration - 1 ? Math.round(reached * 1000) / 1000 : null;
     const frames = video.t.length;
     const media = p.duration ?? (frames && video.frameDuration ? frames * video.frameDuration : 0);
     const { native } = await import('../native.js');
@@ -120,7 +128,9 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
       streams: p.streams,
       events,
       stats: { frames, decodeFps: Math.round(frames / elapsed), realtimeFactor: Math.round((media / elapsed) * 10) / 10,
-        simd: native.simdLevel(), threads: Math.min(threads, plan.length), segments: plan.length },
+        simd: native.simdLevel(), threads: Math.min(threads, plan.length), segments: plan.length,
+        decodeErrors: results.reduce((a, r) => a + r.decoded.decodeErrors, 0),
+        readError: results.find((r) => r.decoded.readError)?.decoded.readError ?? null, truncatedAt },
     };
   } finally {
     await pool.destroy();

@@ -12,7 +12,6 @@
 import { beamcoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
 import { audioChannels, videoView } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
-import { VqmonError } from '../errors.js';
 import { native, type VideoFrame, type VideoOptions } from '../native.js';
 
 export interface SegmentTask {
@@ -36,7 +35,7 @@ export interface SegmentResult {
   video: { t: Float64Array; rows: Float64Array; columns: number; corrupt: Uint8Array; frameDuration: number };
   /** Per window: [peak, rms, clipped] for each channel. */
   audio: { t0: number; window: number; channels: number; sampleRate: number; count: number; stats: Float64Array };
-  decoded: { video: number; audio: number };
+  decoded: { video: number; audio: number; decodeErrors: number; readError: string | null };
 }
 
 class Growable {
@@ -72,31 +71,29 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     const times = new Growable(), rows = new Growable(), corrupt: number[] = [];
     let pending: VideoFrame[] = [], pendingT: number[] = [], pendingCorrupt: number[] = [];
     let prev: VideoFrame | null = null, ref: VideoFrame | null = null;
-    // Keep the beamcoder frames referenced while their views are in use.
-    let keep: BcFrame[] = [], keepPrev: BcFrame | null = null, keepRef: BcFrame | null = null;
+    // A view holds its planes' Buffers, which hold FFmpeg's buffer references: keeping a
+    // view (prev, ref) keeps its frame's memory alive.
     let videoDone = !vs, audioDone = !as;
     let decodedVideo = 0, decodedAudio = 0;
 
     const flushVideo = () => {
       if (!pending.length) return;
       const r = native.analyzeVideo({ frames: pending, prev, ref: ref ?? prev, options: task.video }, out);
-      if (r >= 0) { ref = pending[r]!; keepRef = keep[r]!; }
-      else if (!ref && prev) { ref = prev; keepRef = keepPrev; }
+      if (r >= 0) ref = pending[r]!;
+      else if (!ref && prev) ref = prev;
       for (let i = 0; i < pending.length; i++) rows.push(out.subarray(i * layout.rowWidth, i * layout.rowWidth + cols));
       times.push(pendingT);
       corrupt.push(...pendingCorrupt);
       prev = pending[pending.length - 1]!;
-      keepPrev = keep[keep.length - 1]!;
-      pending = []; pendingT = []; pendingCorrupt = []; keep = [];
+      pending = []; pendingT = []; pendingCorrupt = [];
     };
     const onVideo = (frames: BcFrame[]) => {
       for (const f of frames) {
         decodedVideo++;
         const t = seconds(f.best_effort_timestamp ?? f.pts, vs!.time_base) - task.origin;
-        if (t < task.start) { prev = videoView(f); keepPrev = f; ref = prev; keepRef = f; continue; }
+        if (t < task.start) { prev = ref = videoView(f); continue; }
         if (t >= task.end) { videoDone = true; continue; }
         pending.push(videoView(f));
-        keep.push(f);
         pendingT.push(t);
         const err = f.decode_error_flags ? Object.values(f.decode_error_flags).some(Boolean) : false;
         pendingCorrupt.push(f.flags?.CORRUPT || err ? 1 : 0);
@@ -126,15 +123,40 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
       }
     };
 
+    // A packet the decoder refuses is damage to report, not a reason to stop; a demuxer
+    // that cannot read on is the end of the input (a truncated file ends here).
+    const decode = async (dec: BcDecoder, p: BcPacket) => {
+      try {
+        return (await dec.decode(p)).frames;
+      } catch {
+        decodeErrors++;
+        return [];
+      }
+    };
+    let decodeErrors = 0, readError: string | null = null;
     for (;;) {
       if (videoDone && audioDone) break;
-      const p: BcPacket | null = await demuxer.read();
+      let p: BcPacket | null;
+      try {
+        p = await demuxer.read();
+      } catch (e) {
+        readError = e instanceof Error ? e.message : String(e);
+        break;
+      }
       if (!p) break;
-      if (vdec && p.stream_index === vs!.index && !videoDone) onVideo((await vdec.decode(p)).frames);
-      else if (adec && p.stream_index === as!.index && !audioDone) onAudio((await adec.decode(p)).frames);
+      if (vdec && p.stream_index === vs!.index && !videoDone) onVideo(await decode(vdec, p));
+      else if (adec && p.stream_index === as!.index && !audioDone) onAudio(await decode(adec, p));
     }
-    if (vdec && !videoDone) onVideo((await vdec.flush()).frames);
-    if (adec && !audioDone) onAudio((await adec.flush()).frames);
+    const flush = async (dec: BcDecoder) => {
+      try {
+        return (await dec.flush()).frames;
+      } catch {
+        decodeErrors++;
+        return [];
+      }
+    };
+    if (vdec && !videoDone) onVideo(await flush(vdec));
+    if (adec && !audioDone) onAudio(await flush(adec));
     flushVideo();
 
     // Audio windows per channel, then interleaved as [window][channel][peak, rms, clipped].
@@ -155,9 +177,8 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
       end: task.end,
       video: { t: times.take(), rows: rows.take(), columns: cols, corrupt: Uint8Array.from(corrupt), frameDuration: fr[0] ? fr[1]! / fr[0] : 0 },
       audio: { t0: audioT0 < 0 ? task.start : audioT0, window: win / (rate || 1), channels: channelsN, sampleRate: rate, count: windows, stats },
-      decoded: { video: decodedVideo, audio: decodedAudio },
+      decoded: { video: decodedVideo, audio: decodedAudio, decodeErrors, readError },
     };
-    void keepRef; // held only to keep the reference frame's memory alive until here
     return result;
   } finally {
     demuxer.forceClose();
