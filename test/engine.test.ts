@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { analyze, type Report } from '../src/analyze/analyze.js';
 import type { VqEvent } from '../src/detectors/types.js';
-import { avClip, clip, freezeVf } from './helpers/clips.js';
+import { avClip, clip, freezeVf, sharedMedia } from './helpers/clips.js';
 
 const TOL = 0.25;
 
@@ -86,7 +86,7 @@ describe('segments across workers', () => {
 });
 
 describe('real clips in ../shared/media', () => {
-  const media = (f: string) => new URL(`../../shared/media/${f}`, import.meta.url).pathname;
+  const media = sharedMedia;
 
   it('bottle-detection.mp4 has no defect', async () => {
     expect((await analyze(media('bottle-detection.mp4'))).events).toEqual([]);

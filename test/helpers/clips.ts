@@ -10,6 +10,11 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '../..');
 export const clipDir = join(root, '.vqmon-tmp/clips');
 
+/** A real clip from ../shared/media beside the project (VQMON_SHARED_MEDIA overrides). */
+export function sharedMedia(file: string): string {
+  return join(process.env.VQMON_SHARED_MEDIA ?? resolve(root, '../shared/media'), file);
+}
+
 /** Runs ffmpeg with `args` (output file last, given as OUT) unless the clip exists. */
 export function clip(name: string, args: string[]): string {
   mkdirSync(clipDir, { recursive: true });
@@ -17,7 +22,8 @@ export function clip(name: string, args: string[]): string {
   const key = createHash('sha1').update(args.join('\u0000')).digest('hex').slice(0, 10);
   const out = join(clipDir, `${name.slice(0, -ext.length)}-${key}${ext}`);
   if (existsSync(out)) return out;
-  const tmp = `${out}.partial${ext}`;
+  // Test files run in parallel processes and may want the same clip: private partial name.
+  const tmp = `${out}.${process.pid}-${Math.random().toString(36).slice(2)}.partial${ext}`;
   const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args.map((a) => (a === 'OUT' ? tmp : a))], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ffmpeg failed for ${name}: ${r.stderr}`);
   renameSync(tmp, out);
