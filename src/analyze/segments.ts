@@ -1,15 +1,16 @@
 /**
- * Splits a file into time segments for the pool. Segments are long (tens of seconds: each
- * costs a seek and a GOP of pre-roll decoding) and there are a few per worker so that a
- * slow segment does not leave cores idle at the end.
+ * Splits a file into time segments for the pool. Segments are at least `minSegment` long
+ * (each costs a seek and up to a GOP of pre-roll decoding), a whole number per worker.
  */
 export interface SegmentPlan { start: number; end: number }
 
 export function planSegments(duration: number | null, workers: number, options: { minSegment?: number; perWorker?: number; quantum?: number } = {}): SegmentPlan[] {
-  const minSegment = options.minSegment ?? 20;
+  const minSegment = options.minSegment ?? 10;
   const perWorker = options.perWorker ?? 3;
-  if (!duration || !Number.isFinite(duration) || duration < 2 * minSegment || workers < 2) return [{ start: 0, end: Infinity }];
-  const n = Math.max(2, Math.min(workers * perWorker, Math.floor(duration / minSegment)));
+  if (!duration || !Number.isFinite(duration) || workers < 2 || duration < workers * minSegment) return [{ start: 0, end: Infinity }];
+  // A whole number of segments per worker, so no worker is left with one more at the end.
+  const k = Math.max(1, Math.min(perWorker, Math.floor(duration / (workers * minSegment))));
+  const n = workers * k;
   // Boundaries on multiples of the audio window, so windows continue evenly across them.
   const q = options.quantum ?? 0.05;
   const cut = (i: number) => Math.round((i * duration) / n / q) * q;

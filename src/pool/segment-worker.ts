@@ -123,17 +123,42 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
       }
     };
 
-    // A packet the decoder refuses is damage to report, not a reason to stop; a demuxer
-    // that cannot read on is the end of the input (a truncated file ends here).
-    const decode = async (dec: BcDecoder, p: BcPacket) => {
+    // Packets go to the decoders in groups (one threadpool round trip per group, not per
+    // packet), and the kernels run on one group's frames while the decoder works on the
+    // next: one decode in flight per decoder, never two. A group the decoder refuses is
+    // damage to report, not a reason to stop; a demuxer that cannot read on is the end of
+    // the input (a truncated file ends here).
+    const GROUP = 8;
+    let decodeErrors = 0, readError: string | null = null;
+    const decode = async (dec: BcDecoder, packets: BcPacket[]) => {
       try {
-        return (await dec.decode(p)).frames;
+        return (await dec.decode(packets)).frames;
       } catch {
         decodeErrors++;
         return [];
       }
     };
-    let decodeErrors = 0, readError: string | null = null;
+    const flush = async (dec: BcDecoder) => {
+      try {
+        return (await dec.flush()).frames;
+      } catch {
+        decodeErrors++;
+        return [];
+      }
+    };
+    let videoPackets: BcPacket[] = [], audioPackets: BcPacket[] = [];
+    let videoReady: BcFrame[] = [];
+    const sendVideo = async () => {
+      const inFlight = decode(vdec!, videoPackets);
+      videoPackets = [];
+      onVideo(videoReady); // kernels overlap the decode in flight
+      videoReady = await inFlight;
+    };
+    const sendAudio = async () => {
+      const frames = await decode(adec!, audioPackets);
+      audioPackets = [];
+      onAudio(frames);
+    };
     for (;;) {
       if (videoDone && audioDone) break;
       let p: BcPacket | null;
@@ -144,17 +169,17 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
         break;
       }
       if (!p) break;
-      if (vdec && p.stream_index === vs!.index && !videoDone) onVideo(await decode(vdec, p));
-      else if (adec && p.stream_index === as!.index && !audioDone) onAudio(await decode(adec, p));
-    }
-    const flush = async (dec: BcDecoder) => {
-      try {
-        return (await dec.flush()).frames;
-      } catch {
-        decodeErrors++;
-        return [];
+      if (vdec && p.stream_index === vs!.index && !videoDone) {
+        videoPackets.push(p);
+        if (videoPackets.length >= GROUP) await sendVideo();
+      } else if (adec && p.stream_index === as!.index && !audioDone) {
+        audioPackets.push(p);
+        if (audioPackets.length >= GROUP) await sendAudio();
       }
-    };
+    }
+    if (vdec && videoPackets.length) await sendVideo();
+    onVideo(videoReady);
+    if (adec && audioPackets.length) await sendAudio();
     if (vdec && !videoDone) onVideo(await flush(vdec));
     if (adec && !audioDone) onAudio(await flush(adec));
     flushVideo();
