@@ -13,7 +13,7 @@ import { detectFreeze, freezeDefaults, type FreezeOptions } from '../detectors/f
 import { detectSilence, type SilenceOptions } from '../detectors/silence.js';
 import type { VqEvent } from '../detectors/types.js';
 import { VqmonError } from '../errors.js';
-import { blackThreshold } from '../native.js';
+import { blackThreshold, native } from '../native.js';
 import { SegmentPool } from '../pool/pool.js';
 import type { SegmentResult } from '../pool/segment-worker.js';
 import { probe, type StreamInfo } from './probe.js';
@@ -121,7 +121,6 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
     const truncatedAt = p.duration && reached < p.duration - 1 ? Math.round(reached * 1000) / 1000 : null;
     const frames = video.t.length;
     const media = p.duration ?? (frames && video.frameDuration ? frames * video.frameDuration : 0);
-    const { native } = await import('../native.js');
     return {
       input,
       durationSec: p.duration,
