@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(Math.max(4, availableParallelism() + 2));
 
 const USAGE = `usage:
-  vqmon analyze <file-or-url> [--json | --ndjson] [--only freeze,black,silence,clipping]
+  vqmon analyze <file-or-url> [--json | --ndjson] [--only freeze,black,silence,clipping,av_sync]
                               [--config options.json] [--threads N]
 exit codes: 0 no defects, 1 defects found, 2 error`;
 
@@ -79,8 +79,11 @@ async function main(): Promise<number> {
       (a ? `, audio ${a.codec} ${a.sampleRate} Hz x${a.channels}` : ''));
     if (!report.events.length) console.log('no defects found');
     for (const e of report.events) {
-      console.log(`  ${e.type.padEnd(9)} ${fmt(e.start)} - ${fmt(e.end)}  (${e.duration.toFixed(2)} s)${e.score !== undefined ? `  score ${e.score.toFixed(2)}` : ''}`);
+      console.log(`  ${e.type.padEnd(9)} ${fmt(e.start)} - ${fmt(e.end)}  (${e.duration.toFixed(2)} s)` +
+        `${e.score !== undefined ? `  score ${e.score.toFixed(2)}` : ''}${e.offsetMs !== undefined ? `  offset ${e.offsetMs} ms (positive: audio late)` : ''}`);
     }
+    const sync = report.stats.avSync;
+    if (sync) console.log(`A/V sync test pattern: audio ${sync.offsetMs} ms ${sync.offsetMs >= 0 ? 'late' : 'early'} (${sync.pairs} flash/beep pairs, spread ${sync.spreadMs} ms)`);
     const s = report.stats;
     console.log(`${s.frames} frames, ${s.decodeFps} frames/s, ${s.realtimeFactor}x real time (${s.threads} threads, ${s.segments} segments, SIMD ${s.simd})`);
   }

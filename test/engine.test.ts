@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { analyze, type Report } from '../src/analyze/analyze.js';
 import type { VqEvent } from '../src/detectors/types.js';
-import { avClip, clip, freezeVf, sharedMedia } from './helpers/clips.js';
+import { avClip, clip, freezeVf, sharedMedia, syncClip } from './helpers/clips.js';
 
 const TOL = 0.25;
 
@@ -110,5 +110,31 @@ describe('real clips in ../shared/media', () => {
     const r = await analyze(file);
     expect(r.events.map((e) => e.type)).toEqual(['freeze']);
     expectSpan(r.events[0], 12, 16);
+  });
+});
+
+describe('A/V sync on flash-and-beep patterns', () => {
+  for (const offset of [-120, 0, 200]) {
+    it(`measures ${offset} ms (positive = audio late) within one frame`, async () => {
+      const r = await analyze(syncClip(offset), { threads: 1 });
+      expect(r.stats.avSync).not.toBeNull();
+      expect(Math.abs(r.stats.avSync!.offsetMs - offset)).toBeLessThanOrEqual(1000 / 30);
+      expect(r.stats.avSync!.pairs).toBeGreaterThanOrEqual(9);
+      // An event only beyond the tolerance (45 ms); nothing else fires on the pattern.
+      expect(r.events.map((e) => e.type)).toEqual(offset === 0 ? [] : ['av_sync']);
+      if (offset !== 0) expect(Math.abs(r.events[0]!.offsetMs! - offset)).toBeLessThanOrEqual(1000 / 30);
+    });
+  }
+
+  it('is the same through AAC in MP4 and across segments', async () => {
+    const mp4 = clip('sync200-aac.mp4', ['-i', syncClip(200, 40), '-c:v', 'copy', '-c:a', 'aac', '-b:a', '192k', 'OUT']);
+    const r = await analyze(mp4, { threads: 2 });
+    expect(r.stats.segments).toBeGreaterThan(1);
+    expect(Math.abs(r.stats.avSync!.offsetMs - 200)).toBeLessThanOrEqual(1000 / 30);
+    expect(r.stats.avSync!.pairs).toBeGreaterThanOrEqual(38);
+  });
+
+  it('measures nothing on clips without the pattern', async () => {
+    expect((await analyze(avClip('clean.mp4', 12), { threads: 1 })).stats.avSync).toBeNull();
   });
 });

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 
 import { detectBlack, blackDefaults, type BlackOptions } from '../detectors/black.js';
+import { avSyncDefaults, avSyncEvents, flashTimes, measureAvSync, type AvSyncMeasurement, type AvSyncOptions } from '../detectors/avsync.js';
 import { dropFreezeUnderBlack } from '../detectors/combine.js';
 import { detectClipping, clippingDefaults, type ClippingOptions } from '../detectors/clipping.js';
 import { detectFreeze, freezeDefaults, type FreezeOptions } from '../detectors/freeze.js';
@@ -18,9 +19,9 @@ import { SegmentPool } from '../pool/pool.js';
 import type { SegmentResult } from '../pool/segment-worker.js';
 import { probe, type StreamInfo } from './probe.js';
 import { planSegments } from './segments.js';
-import { stitchAudio, stitchVideo } from './stitch.js';
+import { stitchAudio, stitchTones, stitchVideo } from './stitch.js';
 
-export const DETECTORS = ['freeze', 'black', 'silence', 'clipping'] as const;
+export const DETECTORS = ['freeze', 'black', 'silence', 'clipping', 'av_sync'] as const;
 export type DetectorName = (typeof DETECTORS)[number];
 
 export interface AnalyzeOptions {
@@ -30,6 +31,7 @@ export interface AnalyzeOptions {
   black?: BlackOptions;
   silence?: SilenceOptions;
   clipping?: ClippingOptions;
+  av_sync?: AvSyncOptions;
   /** Worker threads [cores]. */
   threads?: number;
   /** Audio window, seconds [0.05]. */
@@ -49,7 +51,9 @@ export interface Report {
     /** Packets the decoder refused (damage); the input's read error when it ended early. */
     decodeErrors: number; readError: string | null;
     /** Where the media really ended when that is over a second before its declared duration. */
-    truncatedAt: number | null };
+    truncatedAt: number | null;
+    /** A/V offset measured on a flash-and-beep test pattern, when the input carries one. */
+    avSync: AvSyncMeasurement | null };
 }
 
 function checkOptions(o: AnalyzeOptions) {
@@ -88,6 +92,7 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
   const fullRange = (p.video?.pixelFormat ?? '').startsWith('yuvj');
   const pool = new SegmentPool({ threads: Math.min(threads, plan.length) });
   let done = 0;
+  const on = (d: DetectorName) => !options.only || options.only.includes(d);
   try {
     const results: SegmentResult[] = await Promise.all(plan.map(async (s) => {
       const r = await pool.run({
@@ -99,6 +104,7 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
         },
         batch: options.batch ?? 64, audioWindow: window,
         clipLevel: options.clipping?.clipLevel ?? clippingDefaults.clipLevel, decoderThreads,
+        toneFrequency: on('av_sync') && p.video ? options.av_sync?.frequency ?? avSyncDefaults.frequency : 0,
       }, options.signal).catch((e: unknown) => {
         if (options.signal?.aborted) throw new VqmonError('ERR_VQMON_ABORTED', 'analysis aborted');
         throw e;
@@ -107,12 +113,14 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
       return r;
     }));
     const video = stitchVideo(results), audio = stitchAudio(results);
-    const on = (d: DetectorName) => !options.only || options.only.includes(d);
+    const avSync = on('av_sync') && p.video && p.audio
+      ? measureAvSync(flashTimes(video, options.av_sync?.minJump), stitchTones(results), options.av_sync) : null;
     const events: VqEvent[] = dropFreezeUnderBlack([
       ...(on('freeze') && p.video ? detectFreeze(video, options.freeze) : []),
       ...(on('black') && p.video ? detectBlack(video, options.black) : []),
       ...(on('silence') && p.audio ? detectSilence(audio, options.silence) : []),
       ...(on('clipping') && p.audio ? detectClipping(audio, options.clipping, p.audio.sampleRate) : []),
+      ...avSyncEvents(avSync, options.av_sync),
     ]).sort((a, b) => a.start - b.start || a.type.localeCompare(b.type));
     const elapsed = (performance.now() - t0) / 1000;
     const lastVideo = video.t.length ? video.t[video.t.length - 1]! + video.frameDuration : 0;
@@ -129,7 +137,7 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
       stats: { frames, decodeFps: Math.round(frames / elapsed), realtimeFactor: Math.round((media / elapsed) * 10) / 10,
         simd: native.simdLevel(), threads: Math.min(threads, plan.length), segments: plan.length,
         decodeErrors: results.reduce((a, r) => a + r.decoded.decodeErrors, 0),
-        readError: results.find((r) => r.decoded.readError)?.decoded.readError ?? null, truncatedAt },
+        readError: results.find((r) => r.decoded.readError)?.decoded.readError ?? null, truncatedAt, avSync },
     };
   } finally {
     await pool.destroy();

@@ -35,3 +35,7 @@ export function stitchAudio(parts: SegmentResult[]): AudioSeries {
     stats: concat(parts.map((p) => p.audio.stats), (n) => new Float64Array(n)),
   };
 }
+
+export function stitchTones(parts: SegmentResult[]): Float64Array {
+  return concat(parts.map((p) => p.audio.toneOnsets), (n) => new Float64Array(n));
+}

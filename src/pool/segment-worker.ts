@@ -27,6 +27,8 @@ export interface SegmentTask {
   audioWindow: number; // seconds
   clipLevel: number;
   decoderThreads: number;
+  /** Frequency of the A/V-sync test beep to look for, Hz (0: none). */
+  toneFrequency: number;
 }
 
 export interface SegmentResult {
@@ -34,7 +36,9 @@ export interface SegmentResult {
   end: number;
   video: { t: Float64Array; rows: Float64Array; columns: number; corrupt: Uint8Array; frameDuration: number };
   /** Per window: [peak, rms, clipped] for each channel. */
-  audio: { t0: number; window: number; channels: number; sampleRate: number; count: number; stats: Float64Array };
+  audio: { t0: number; window: number; channels: number; sampleRate: number; count: number; stats: Float64Array;
+    /** Onsets (seconds) of test tones at toneFrequency in the first channel. */
+    toneOnsets: Float64Array };
   decoded: { video: number; audio: number; decodeErrors: number; readError: string | null };
 }
 
@@ -189,19 +193,27 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     const windows = audioCount ? Math.ceil(audioCount / win) : 0;
     const stats = new Float64Array(windows * channelsN * 3);
     const one = new Float64Array(windows * 3);
+    let tones: number[] = [];
     for (let c = 0; c < channelsN; c++) {
       const all = new Float32Array(audioCount);
       let o = 0;
       for (const b of audioBufs[c]!) { all.set(b, o); o += b.length; }
       native.audioStats(all, { window: win, clipLevel: task.clipLevel }, one);
       for (let w = 0; w < windows; w++) for (let k = 0; k < 3; k++) stats[(w * channelsN + c) * 3 + k] = one[w * 3 + k]!;
+      if (c === 0 && task.toneFrequency > 0 && task.toneFrequency < rate / 2) {
+        // A beep already sounding when the segment starts belongs to the segment before.
+        const skip = task.start > 0 ? Math.round(rate * 0.005) : -1;
+        tones = Array.from(native.toneOnsets(all, { sampleRate: rate, frequency: task.toneFrequency }))
+          .filter((i) => i > skip).map((i) => (audioT0 < 0 ? task.start : audioT0) + i / rate);
+      }
     }
     const fr = vs ? vs.avg_frame_rate : [0, 1];
     const result: SegmentResult = {
       start: task.start,
       end: task.end,
       video: { t: times.take(), rows: rows.take(), columns: cols, corrupt: Uint8Array.from(corrupt), frameDuration: fr[0] ? fr[1]! / fr[0] : 0 },
-      audio: { t0: audioT0 < 0 ? task.start : audioT0, window: win / (rate || 1), channels: channelsN, sampleRate: rate, count: windows, stats },
+      audio: { t0: audioT0 < 0 ? task.start : audioT0, window: win / (rate || 1), channels: channelsN, sampleRate: rate, count: windows, stats,
+        toneOnsets: Float64Array.from(tones) },
       decoded: { video: decodedVideo, audio: decodedAudio, decodeErrors, readError },
     };
     return result;

@@ -47,3 +47,16 @@ export function avClip(name: string, seconds: number, vf?: string, af?: string, 
 /** freezeframes needs the stream twice: the frames and the replacement. */
 export const freezeVf = (fps: number, from: number, to: number) =>
   `split[a][b];[a][b]freezeframes=first=${Math.round(from * fps)}:last=${Math.round(to * fps) - 1}:replace=${Math.round(from * fps)}`;
+
+/**
+ * Flash-and-beep A/V-sync pattern: a 2-frame white flash every second from 0.5 s over a
+ * test pattern, a 50 ms 1 kHz beep every second from 0.5 s + offset (positive: audio late).
+ * PCM audio in Matroska, so no codec delay blurs the offset.
+ */
+export function syncClip(offsetMs: number, seconds = 10): string {
+  const a = 0.5 + offsetMs / 1000;
+  return clip(`sync${offsetMs}.mkv`, [
+    '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=30:duration=${seconds},drawbox=enable='gte(t,0.5)*lt(mod(t-0.5,1),0.066)':color=white:t=fill`,
+    '-f', 'lavfi', '-i', `aevalsrc='0.5*sin(2*PI*1000*t)*gte(t,${a})*lt(mod(t-${a},1),0.05)':s=48000:d=${seconds}`,
+    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'pcm_s16le', 'OUT']);
+}
