@@ -138,3 +138,24 @@ describe('A/V sync on flash-and-beep patterns', () => {
     expect((await analyze(avClip('clean.mp4', 12), { threads: 1 })).stats.avSync).toBeNull();
   });
 });
+
+describe('audio_missing / video_missing', () => {
+  it('finds holes in each track (timestamps kept, frames dropped)', async () => {
+    const file = clip('holes.mkv', ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30:duration=10',
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=10',
+      '-af', "aselect='not(between(t,3,6))'", '-vf', "select='not(between(t,7,8.5))'", '-fps_mode', 'passthrough',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'pcm_s16le', 'OUT']);
+    const r = await analyze(file, { threads: 1 });
+    expect(r.events.map((e) => e.type)).toEqual(['audio_missing', 'video_missing']);
+    expectSpan(only(r, 'audio_missing')[0], 3, 6);
+    expectSpan(only(r, 'video_missing')[0], 7, 8.5);
+  });
+
+  it('an audio track that ends early is missing to the end, once, across segments; no silence is made up', async () => {
+    const file = avClip('audio-stops.mp4', 40, undefined, 'atrim=end=15');
+    const r = await analyze(file, { threads: 2 });
+    expect(r.stats.segments).toBeGreaterThan(1);
+    expect(r.events.map((e) => e.type)).toEqual(['audio_missing']);
+    expectSpan(r.events[0], 15, 40);
+  });
+});

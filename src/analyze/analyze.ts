@@ -10,6 +10,7 @@ import { detectBlack, blackDefaults, type BlackOptions } from '../detectors/blac
 import { avSyncDefaults, avSyncEvents, flashTimes, measureAvSync, type AvSyncMeasurement, type AvSyncOptions } from '../detectors/avsync.js';
 import { dropFreezeUnderBlack } from '../detectors/combine.js';
 import { detectClipping, clippingDefaults, type ClippingOptions } from '../detectors/clipping.js';
+import { detectMissing, type MissingOptions } from '../detectors/missing.js';
 import { detectFreeze, freezeDefaults, type FreezeOptions } from '../detectors/freeze.js';
 import { detectSilence, type SilenceOptions } from '../detectors/silence.js';
 import type { VqEvent } from '../detectors/types.js';
@@ -19,9 +20,9 @@ import { SegmentPool } from '../pool/pool.js';
 import type { SegmentResult } from '../pool/segment-worker.js';
 import { probe, type StreamInfo } from './probe.js';
 import { planSegments } from './segments.js';
-import { stitchAudio, stitchTones, stitchVideo } from './stitch.js';
+import { stitchAudio, stitchGaps, stitchTones, stitchVideo } from './stitch.js';
 
-export const DETECTORS = ['freeze', 'black', 'silence', 'clipping', 'av_sync'] as const;
+export const DETECTORS = ['freeze', 'black', 'silence', 'clipping', 'av_sync', 'audio_missing', 'video_missing'] as const;
 export type DetectorName = (typeof DETECTORS)[number];
 
 export interface AnalyzeOptions {
@@ -32,6 +33,8 @@ export interface AnalyzeOptions {
   silence?: SilenceOptions;
   clipping?: ClippingOptions;
   av_sync?: AvSyncOptions;
+  audio_missing?: MissingOptions;
+  video_missing?: MissingOptions;
   /** Worker threads [cores]. */
   threads?: number;
   /** Audio window, seconds [0.05]. */
@@ -104,6 +107,7 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
         },
         batch: options.batch ?? 64, audioWindow: window,
         clipLevel: options.clipping?.clipLevel ?? clippingDefaults.clipLevel, decoderThreads,
+        duration: p.duration !== null ? p.duration - p.origin : null,
         toneFrequency: on('av_sync') && p.video ? options.av_sync?.frequency ?? avSyncDefaults.frequency : 0,
       }, options.signal).catch((e: unknown) => {
         if (options.signal?.aborted) throw new VqmonError('ERR_VQMON_ABORTED', 'analysis aborted');
@@ -121,6 +125,8 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
       ...(on('silence') && p.audio ? detectSilence(audio, options.silence) : []),
       ...(on('clipping') && p.audio ? detectClipping(audio, options.clipping, p.audio.sampleRate) : []),
       ...avSyncEvents(avSync, options.av_sync),
+      ...(on('video_missing') ? detectMissing('video_missing', stitchGaps(results, 'video'), options.video_missing) : []),
+      ...(on('audio_missing') ? detectMissing('audio_missing', stitchGaps(results, 'audio'), options.audio_missing) : []),
     ]).sort((a, b) => a.start - b.start || a.type.localeCompare(b.type));
     const elapsed = (performance.now() - t0) / 1000;
     const lastVideo = video.t.length ? video.t[video.t.length - 1]! + video.frameDuration : 0;

@@ -39,3 +39,7 @@ export function stitchAudio(parts: SegmentResult[]): AudioSeries {
 export function stitchTones(parts: SegmentResult[]): Float64Array {
   return concat(parts.map((p) => p.audio.toneOnsets), (n) => new Float64Array(n));
 }
+
+export function stitchGaps(parts: SegmentResult[], track: 'video' | 'audio'): Float64Array {
+  return concat(parts.map((p) => p.gaps[track]), (n) => new Float64Array(n));
+}

@@ -18,12 +18,13 @@ export interface SilenceOptions {
 
 export const silenceDefaults = { level: -60, minDuration: 2 };
 
-export const dbfs = (x: number) => (x > 0 ? 20 * Math.log10(x) : -Infinity);
+/** dBFS of a level; NaN (a window of missing audio) stays NaN: neither silent nor loud. */
+export const dbfs = (x: number) => (x > 0 ? 20 * Math.log10(x) : x === 0 ? -Infinity : NaN);
 
 /** Loudest channel's RMS of window w, in dBFS. */
 export function windowRmsDb(a: AudioSeries, w: number): number {
   let max = 0;
-  for (let c = 0; c < a.channels; c++) max = Math.max(max, a.stats[(w * a.channels + c) * 3 + 1]!);
+  for (let c = 0; c < a.channels; c++) max = Math.max(max, a.stats[(w * a.channels + c) * 3 + 1]!); // NaN wins
   return dbfs(max);
 }
 

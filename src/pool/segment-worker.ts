@@ -29,6 +29,8 @@ export interface SegmentTask {
   decoderThreads: number;
   /** Frequency of the A/V-sync test beep to look for, Hz (0: none). */
   toneFrequency: number;
+  /** The input's duration from its first frame, seconds (null: unknown). */
+  duration: number | null;
 }
 
 export interface SegmentResult {
@@ -40,6 +42,8 @@ export interface SegmentResult {
     /** Onsets (seconds) of test tones at toneFrequency in the first channel. */
     toneOnsets: Float64Array };
   decoded: { video: number; audio: number; decodeErrors: number; readError: string | null };
+  /** Spans [start, end, start, end, ...] (seconds) in [start, end) where a track delivered nothing. */
+  gaps: { video: Float64Array; audio: Float64Array };
 }
 
 class Growable {
@@ -91,12 +95,20 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
       prev = pending[pending.length - 1]!;
       pending = []; pendingT = []; pendingCorrupt = [];
     };
+    // Where each track last delivered (end of its last frame), to find spans without any.
+    const fr = vs ? (vs.avg_frame_rate[0] ? vs.avg_frame_rate : vs.r_frame_rate) : [0, 1];
+    const frameDuration = fr[0] ? fr[1]! / fr[0] : 0;
+    const videoGaps: number[] = [], audioGaps: number[] = [];
+    let videoUntil = task.start, audioUntil = task.start;
+    const GAP = 0.25;  // shorter holes are timestamp jitter, not a missing track
     const onVideo = (frames: BcFrame[]) => {
       for (const f of frames) {
         decodedVideo++;
         const t = seconds(f.best_effort_timestamp ?? f.pts, vs!.time_base) - task.origin;
-        if (t < task.start) { prev = ref = videoView(f); continue; }
+        if (t < task.start) { prev = ref = videoView(f); videoUntil = Math.max(videoUntil, t + frameDuration); continue; }
         if (t >= task.end) { videoDone = true; continue; }
+        if (t - videoUntil > GAP) videoGaps.push(videoUntil, t);
+        videoUntil = Math.max(videoUntil, t + frameDuration);
         pending.push(videoView(f));
         pendingT.push(t);
         const err = f.decode_error_flags ? Object.values(f.decode_error_flags).some(Boolean) : false;
@@ -114,9 +126,18 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
         decodedAudio++;
         const t = seconds(f.best_effort_timestamp ?? f.pts, as!.time_base) - task.origin;
         const dur = f.nb_samples / f.sample_rate;
-        if (t + dur <= task.start) continue;
+        if (t + dur <= task.start) { audioUntil = Math.max(audioUntil, t + dur); continue; }
         if (t >= task.end) { audioDone = true; continue; }
         const ch = audioChannels(f);
+        // A hole in the audio timeline: NaN samples keep the windows on the clock and make
+        // their levels unknown (neither silent nor clipped); the span is reported as a gap.
+        if (audioT0 >= 0 && t - audioUntil > 0.001) {
+          const n = Math.round((t - audioUntil) * f.sample_rate);
+          for (let c = 0; c < channelsN; c++) audioBufs[c]!.push(new Float32Array(n).fill(NaN));
+          audioCount += n;
+        }
+        if (t - audioUntil > GAP) audioGaps.push(audioUntil, t);
+        audioUntil = Math.max(audioUntil, t + dur);
         // Trim to [start, end) at sample precision.
         let from = 0, to = f.nb_samples;
         if (t < task.start) from = Math.min(to, Math.round((task.start - t) * f.sample_rate));
@@ -207,14 +228,20 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
           .filter((i) => i > skip).map((i) => (audioT0 < 0 ? task.start : audioT0) + i / rate);
       }
     }
-    const fr = vs ? vs.avg_frame_rate : [0, 1];
+    // Tracks that stopped before the segment's end (or the input's, for the last segment).
+    const end = Math.min(task.end, task.duration ?? Infinity);
+    if (Number.isFinite(end) && !readError) {
+      if (vs && end - videoUntil > GAP) videoGaps.push(videoUntil, end);
+      if (as && end - audioUntil > GAP) audioGaps.push(audioUntil, end);
+    }
     const result: SegmentResult = {
       start: task.start,
       end: task.end,
-      video: { t: times.take(), rows: rows.take(), columns: cols, corrupt: Uint8Array.from(corrupt), frameDuration: fr[0] ? fr[1]! / fr[0] : 0 },
+      video: { t: times.take(), rows: rows.take(), columns: cols, corrupt: Uint8Array.from(corrupt), frameDuration },
       audio: { t0: audioT0 < 0 ? task.start : audioT0, window: win / (rate || 1), channels: channelsN, sampleRate: rate, count: windows, stats,
         toneOnsets: Float64Array.from(tones) },
       decoded: { video: decodedVideo, audio: decodedAudio, decodeErrors, readError },
+      gaps: { video: Float64Array.from(videoGaps), audio: Float64Array.from(audioGaps) },
     };
     return result;
   } finally {
