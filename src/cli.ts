@@ -13,12 +13,14 @@ const USAGE = `usage:
   vqmon analyze <file-or-url> [--json | --ndjson] [--only freeze,black,silence,clipping,av_sync,
                               audio_missing,video_missing]
                               [--config options.json] [--threads N]
+  vqmon watch <url>... [--ndjson] [--config options.json]
+                              live inputs until Ctrl-C; events as they happen
 exit codes: 0 no defects, 1 defects found, 2 error`;
 
-interface Args { command?: string; input?: string; json: boolean; ndjson: boolean; only?: string[]; config?: string; threads?: number }
+interface Args { command?: string; input?: string; inputs: string[]; json: boolean; ndjson: boolean; only?: string[]; config?: string; threads?: number }
 
 function parse(argv: string[]): Args {
-  const a: Args = { json: false, ndjson: false };
+  const a: Args = { json: false, ndjson: false, inputs: [] };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     const value = () => {
@@ -34,6 +36,7 @@ function parse(argv: string[]): Args {
     else if (x === '-h' || x === '--help') { console.log(USAGE); process.exit(0); }
     else if (x.startsWith('-')) throw usage(`unknown option ${x}`);
     else if (!a.command) a.command = x;
+    else if (a.command === 'watch') a.inputs.push(x);
     else if (!a.input) a.input = x;
     else throw usage(`unexpected argument ${x}`);
   }
@@ -49,8 +52,29 @@ const fmt = (s: number) => {
   return `${m}:${r.toFixed(2).padStart(5, '0')}`;
 };
 
+async function watch(args: Args): Promise<number> {
+  if (!args.inputs.length) throw usage('watch needs at least one URL');
+  const { readFile } = await import('node:fs/promises');
+  const { createMonitor } = await import('./live/monitor.js');
+  const config = args.config ? JSON.parse(await readFile(args.config, 'utf8')) as object : {};
+  const monitor = createMonitor(config);
+  // A source that has gone quiet holds a read open for up to the open timeout; an
+  // interactive stop should not wait for it: events so far are printed, exit now.
+  const stop = () => process.exit(0);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  for (const url of args.inputs) monitor.add(url);
+  for await (const e of monitor) {
+    if (args.ndjson) console.log(JSON.stringify(e));
+    else console.log(`${new Date().toISOString()} ${e.input} ${e.type} ${e.phase} at ${fmt(e.start)}` +
+      (e.phase === 'end' ? ` (${e.duration.toFixed(2)} s)` : '') + (e.detail?.message ? `: ${String(e.detail.message)}` : ''));
+  }
+  return 0;
+}
+
 async function main(): Promise<number> {
   const args = parse(process.argv.slice(2));
+  if (args.command === 'watch') return watch(args);
   if (args.command !== 'analyze' || !args.input) throw usage(args.command && args.command !== 'analyze' ? `unknown command ${args.command}` : 'missing input');
   if (args.json && args.ndjson) throw usage('--json and --ndjson exclude each other');
   const { readFile } = await import('node:fs/promises');

@@ -27,3 +27,5 @@ export { analyze, DETECTORS } from './analyze/analyze.js';
 export type { AnalyzeOptions, DetectorName, Report } from './analyze/analyze.js';
 export type { StreamInfo } from './analyze/probe.js';
 export type { VqEvent } from './detectors/types.js';
+export { createMonitor, Monitor } from './live/monitor.js';
+export type { LiveEvent, LiveOptions } from './live/monitor.js';

@@ -1,0 +1,192 @@
+/**
+ * One live input (UDP/RTP MPEG-TS, SRT, RTMP, HLS, HTTP...): demux and decode on libuv's
+ * threadpool, kernels on each decoded group of frames in this thread (a few hundred
+ * microseconds per 1080p frame), streaming detectors, stall watch and reconnection with
+ * backoff. Events carry media time from the input's first frame.
+ */
+import { beamcoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
+import { audioChannels, kernelReadable, videoView } from '../decode/frames.js';
+import { openInput } from '../decode/open.js';
+import { blackDefaults } from '../detectors/black.js';
+import { freezeDefaults } from '../detectors/freeze.js';
+import { dbfs, silenceDefaults } from '../detectors/silence.js';
+import { blackThreshold, frameColumn, native, type VideoFrame } from '../native.js';
+import { FreezeTracker, RunTracker, type LiveEvent } from './run-tracker.js';
+
+export interface LiveOptions {
+  freeze?: { minDuration?: number; noise?: number; refreshTolerance?: number; refreshInterval?: number };
+  black?: { minDuration?: number; pixelThreshold?: number; pictureThreshold?: number };
+  silence?: { minDuration?: number; level?: number };
+  /** Seconds without any packet that make a stall [2]. */
+  stallTimeout?: number;
+  /** First reconnection delay, doubled up to 30 s [1]. */
+  reconnectDelay?: number;
+  /** Seconds to wait for an input to open [10]. */
+  openTimeout?: number;
+}
+
+const seconds = (ts: number | null, tb: [number, number]) => (ts ?? 0) * tb[0] / tb[1];
+
+export class LiveInput {
+  private stopped = false;
+  private lastPacketWall = 0;
+  private lastMediaT = 0;
+  private origin: number | null = null;
+  private readonly stall: RunTracker;
+  private readonly freeze: FreezeTracker;
+  private readonly black: RunTracker;
+  private readonly silence: RunTracker;
+  private prev: VideoFrame | null = null;
+  private ref: VideoFrame | null = null;
+  private prevT = 0;
+  private readonly layout;
+  private readonly out: Float64Array;
+  private audio: { rate: number; channels: number; pending: Float32Array[][]; count: number; t0: number } | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
+  readonly done: Promise<void>;
+
+  constructor(readonly url: string, private readonly options: LiveOptions, private readonly emit: (e: LiveEvent) => void) {
+    const ev = (e: Omit<LiveEvent, 'input'>) => this.emit({ ...e, input: url });
+    this.stall = new RunTracker('stall', 0, ev);
+    this.freeze = new FreezeTracker(options.freeze?.minDuration ?? freezeDefaults.minDuration,
+      options.freeze?.refreshTolerance ?? freezeDefaults.refreshTolerance, options.freeze?.refreshInterval ?? freezeDefaults.refreshInterval, ev);
+    this.black = new RunTracker('black', options.black?.minDuration ?? blackDefaults.minDuration, ev);
+    this.silence = new RunTracker('silence', options.silence?.minDuration ?? silenceDefaults.minDuration, ev);
+    this.layout = native.videoLayout({});
+    this.out = new Float64Array(16 * this.layout.rowWidth);
+    this.done = this.run();
+  }
+
+  /**
+   * Stops after the read in flight returns (at most the open timeout on a silent source):
+   * closing a demuxer while FFmpeg reads from it on the threadpool would free it under
+   * that read.
+   */
+  stop(): Promise<void> {
+    this.stopped = true;
+    return this.done;
+  }
+
+  private mediaNow(): number {
+    return this.lastMediaT + (performance.now() - this.lastPacketWall) / 1000;
+  }
+
+  private async run(): Promise<void> {
+    const stallTimeout = this.options.stallTimeout ?? 2;
+    this.lastPacketWall = performance.now();
+    // A stall runs from the last packet until packets flow again.
+    this.watchdog = setInterval(() => {
+      const idle = (performance.now() - this.lastPacketWall) / 1000;
+      if (idle >= stallTimeout) this.stall.update(true, this.lastMediaT, this.mediaNow());
+    }, 100);
+    let delay = this.options.reconnectDelay ?? 1;
+    try {
+      while (!this.stopped) {
+        try {
+          await this.session();
+          delay = this.options.reconnectDelay ?? 1;
+        } catch (e) {
+          if (this.stopped) break;
+          this.emit({ type: 'input_error', phase: 'start', start: Math.round(this.mediaNow() * 1000) / 1000, end: Math.round(this.mediaNow() * 1000) / 1000, duration: 0,
+            input: this.url, detail: { message: e instanceof Error ? e.message : String(e), retryInSec: delay } });
+        }
+        if (this.stopped) break;
+        await new Promise((r) => setTimeout(r, delay * 1000));
+        delay = Math.min(30, delay * 2);
+      }
+    } finally {
+      if (this.watchdog) clearInterval(this.watchdog);
+      for (const t of [this.freeze, this.black, this.silence, this.stall]) t.close();
+    }
+  }
+
+  private async session(): Promise<void> {
+    const bc = beamcoder();
+    const dm = await openInput(this.url, this.options.openTimeout ?? 10);
+    try {
+      const vs = dm.streams.find((s) => s.codecpar.codec_type === 'video' && kernelReadable(s.codecpar.format)) ?? null;
+      const as = dm.streams.find((s) => s.codecpar.codec_type === 'audio') ?? null;
+      const vdec: BcDecoder | null = vs ? bc.decoder({ demuxer: dm, stream_index: vs.index }) : null;
+      const adec: BcDecoder | null = as ? bc.decoder({ demuxer: dm, stream_index: as.index }) : null;
+      if (as) this.audio = { rate: as.codecpar.sample_rate, channels: as.codecpar.channels, pending: Array.from({ length: as.codecpar.channels }, () => []), count: 0, t0: -1 };
+      const fr = vs ? (vs.avg_frame_rate[0] ? vs.avg_frame_rate : vs.r_frame_rate) : [0, 1];
+      const fd = fr[0] ? fr[1]! / fr[0] : 1 / 25;
+      // A new session starts a new reference chain (the picture may have changed).
+      this.prev = this.ref = null;
+      while (!this.stopped) {
+        const p: BcPacket | null = await dm.read();
+        if (!p) break;
+        const stream = dm.streams[p.stream_index]!;
+        const t = seconds(p.pts ?? p.dts, stream.time_base);
+        if (this.origin === null) this.origin = t;
+        this.lastPacketWall = performance.now();
+        this.lastMediaT = Math.max(this.lastMediaT, t - this.origin);
+        this.stall.update(false, 0, 0);
+        if (vdec && p.stream_index === vs!.index) this.onVideo((await vdec.decode(p).catch(() => ({ frames: [] }))).frames, vs!.time_base, fd);
+        else if (adec && p.stream_index === as!.index) this.onAudio((await adec.decode(p).catch(() => ({ frames: [] }))).frames, as!.time_base);
+      }
+    } finally {
+      dm.forceClose(); // no read in flight here
+    }
+  }
+
+  private onVideo(frames: BcFrame[], tb: [number, number], fd: number) {
+    if (!frames.length) return;
+    const views = frames.map(videoView);
+    const times = frames.map((f) => seconds(f.best_effort_timestamp ?? f.pts, tb) - (this.origin ?? 0));
+    const fullRange = (frames[0]!.format ?? '').startsWith('yuvj');
+    const options = {
+      blackThreshold: blackThreshold(this.options.black?.pixelThreshold ?? blackDefaults.pixelThreshold, fullRange),
+      freezeNoise: this.options.freeze?.noise ?? freezeDefaults.noise,
+    };
+    for (let s = 0; s < views.length; s += 16) {
+      const batch = views.slice(s, s + 16);
+      const r = native.analyzeVideo({ frames: batch, prev: this.prev, ref: this.ref ?? this.prev, options }, this.out);
+      if (r >= 0) this.ref = batch[r]!;
+      else if (!this.ref) this.ref = this.prev;
+      const c = this.layout.rowWidth, isRef = frameColumn('isRef'), blackRatio = frameColumn('blackRatio'), step = frameColumn('mafdPrev');
+      const pic = this.options.black?.pictureThreshold ?? blackDefaults.pictureThreshold;
+      for (let i = 0; i < batch.length; i++) {
+        const t = times[s + i]!;
+        const frozen = this.prev !== null && this.out[i * c + isRef] === 0;
+        this.freeze.update(frozen, this.out[i * c + step]!, t, t + fd, this.prevT);
+        this.black.update(this.out[i * c + blackRatio]! >= pic, t, t + fd);
+        this.prev = batch[i]!;
+        this.prevT = t;
+      }
+    }
+  }
+
+  private onAudio(frames: BcFrame[], tb: [number, number]) {
+    const a = this.audio;
+    if (!a || !frames.length) return;
+    for (const f of frames) {
+      const ch = audioChannels(f);
+      if (a.t0 < 0) a.t0 = seconds(f.best_effort_timestamp ?? f.pts, tb) - (this.origin ?? 0);
+      for (let c = 0; c < a.channels; c++) a.pending[c]!.push(ch[c] ?? ch[0]!.slice());
+      a.count += f.nb_samples;
+    }
+    // Whole 50 ms windows, a quarter second at a time: one native call per channel.
+    const win = Math.round(a.rate * 0.05);
+    const windows = Math.floor(a.count / win);
+    if (windows < 5) return;
+    const n = windows * win;
+    const rms = new Float64Array(windows);
+    const stats = new Float64Array(windows * 3);
+    for (let c = 0; c < a.channels; c++) {
+      const all = new Float32Array(a.count);
+      let o = 0;
+      for (const b of a.pending[c]!) { all.set(b, o); o += b.length; }
+      native.audioStats(all.subarray(0, n), { window: win }, stats);
+      for (let w = 0; w < windows; w++) rms[w] = Math.max(rms[w]!, stats[w * 3 + 1]!);
+      a.pending[c] = [all.slice(n)];
+    }
+    const level = this.options.silence?.level ?? silenceDefaults.level;
+    for (let w = 0; w < windows; w++) {
+      const t0 = a.t0 + w * 0.05;
+      this.silence.update(dbfs(rms[w]!) < level, t0, t0 + 0.05);
+    }
+    a.t0 += windows * 0.05;
+    a.count -= n;
+  }
+}

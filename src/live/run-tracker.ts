@@ -1,0 +1,91 @@
+/**
+ * Streaming form of a run detector: fed one unit (frame or audio window) at a time, it says
+ * `start` once a run has lasted `minDuration` (the detector is sure) and `end` when it
+ * stops. Live events come twice, as the output contract says: phase start, phase end.
+ */
+import { round, type VqEvent } from '../detectors/types.js';
+
+export interface LiveEvent extends VqEvent {
+  phase: 'start' | 'end';
+  input: string;
+}
+
+export class RunTracker {
+  private active = false;
+  private reported = false;
+  private start = 0;
+  private end = 0;
+
+  constructor(private readonly type: string, private readonly minDuration: number,
+              private readonly emit: (e: Omit<LiveEvent, 'input'>) => void) {}
+
+  /** A unit [t0, t1) that is (on) or is not part of a run; runStart overrides where a new run begins. */
+  update(on: boolean, t0: number, t1: number, runStart = t0): void {
+    if (on) {
+      if (!this.active) {
+        this.active = true;
+        this.start = runStart;
+      }
+      this.end = t1;
+      if (!this.reported && this.end - this.start >= this.minDuration - 1e-9) {
+        this.reported = true;
+        this.emit({ type: this.type, phase: 'start', start: round(this.start), end: round(this.end), duration: round(this.end - this.start) });
+      }
+      return;
+    }
+    this.close();
+  }
+
+  /** Ends a run in progress (input gone, monitor stopped). */
+  close(): void {
+    if (this.active && this.reported) {
+      this.emit({ type: this.type, phase: 'end', start: round(this.start), end: round(this.end), duration: round(this.end - this.start) });
+    }
+    this.active = false;
+    this.reported = false;
+  }
+}
+
+/**
+ * The freeze detector's streaming form, with the offline detector's bridging of keyframe
+ * refreshes (src/detectors/freeze.ts): a one-frame step of at most `tolerance` after a
+ * frozen stretch of `interval` is held, and becomes part of the freeze if the picture then
+ * stays frozen for `interval` again.
+ */
+export class FreezeTracker {
+  private readonly runs: RunTracker;
+  private active = false;
+  private tailStart = 0;
+  private held: number | null = null; // time of a held refresh frame
+
+  constructor(minDuration: number, private readonly tolerance: number, private readonly interval: number,
+              emit: (e: Omit<LiveEvent, 'input'>) => void) {
+    this.runs = new RunTracker('freeze', minDuration, emit);
+  }
+
+  /** Frame [t0, t1): frozen against the reference or not; step = its MAFD against the frame before; refT = the frame before. */
+  update(frozen: boolean, step: number, t0: number, t1: number, refT: number): void {
+    if (frozen) {
+      if (this.held !== null && t1 - this.held >= this.interval - 1e-9) this.held = null; // refresh confirmed
+      if (!this.active) { this.active = true; this.tailStart = refT; }
+      this.runs.update(true, t0, t1, refT);
+      return;
+    }
+    const canHold = this.active && this.held === null && t0 - this.tailStart >= this.interval - 1e-9 && step <= this.tolerance;
+    if (canHold) {
+      this.held = t0;
+      this.tailStart = t0;
+      this.runs.update(true, t0, t1);
+      return;
+    }
+    this.held = null;
+    this.active = false;
+    this.runs.update(false, t0, t1);
+  }
+
+  close(): void {
+    this.runs.close();
+    this.active = false;
+    this.held = null;
+  }
+}
