@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 // Bump the number when a fix is added (src/decode/beamcoder.ts checks the same name).
-const MARKER = '.vqmon-patched-3';
+const MARKER = '.vqmon-patched-4';
 const require = createRequire(import.meta.url);
 
 function beamcoderDir() {
@@ -78,6 +78,16 @@ const edits = [
     to: `  { napi_status queued = napi_queue_async_work(env, c->_request); /* vqmon: c may be running */
     if (queued != napi_ok) { c->status = queued; REJECT_RETURN; } }`,
   })),
+  // beamcoder prints DEBUG lines with printf: on stdout they would break `--json` and
+  // `--ndjson` output. Every printf goes to stderr instead (applied by pattern; a second
+  // run finds nothing left to change).
+  ...['beamcoder.cc', 'beamcoder_util.cc', 'beamcoder_util.h', 'codec.cc', 'codec_par.cc', 'decode.cc', 'decode.h', 'demux.cc',
+    'encode.cc', 'filter.cc', 'format.cc', 'frame.cc', 'frame.h', 'governor.cc', 'hwcontext.cc', 'mux.cc', 'packet.cc'].map((name) => ({
+    file: `src/${name}`,
+    pattern: /(?<![\w])printf\(/g,
+    what: 'diagnostics printed on stdout',
+    to: 'fprintf(stderr, ',
+  })),
 ];
 
 const dir = beamcoderDir();
@@ -104,6 +114,10 @@ for (const e of edits) {
     files.set(e.file, { eol: raw.includes('\r\n') ? '\r\n' : '\n', src: raw.replace(/\r\n/g, '\n') }); // 0.7.1 ships CRLF
   }
   const f = files.get(e.file);
+  if (e.pattern) {
+    f.src = f.src.replace(e.pattern, e.to);
+    continue;
+  }
   if (f.src.includes(e.to)) continue;  // applied by an earlier run whose rebuild failed
   if (!f.src.includes(e.from)) {
     console.error(`patch-beamcoder: cannot find the code to fix (${e.what}) in ${join(dir, e.file)}`);

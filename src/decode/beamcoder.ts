@@ -78,7 +78,7 @@ export interface Beamcoder {
 }
 
 // Written by scripts/patch-beamcoder.mjs once all its fixes are built in (same name there).
-const MARKER = '.vqmon-patched-3';
+const MARKER = '.vqmon-patched-4';
 let cached: Beamcoder | undefined;
 
 /** The beamcoder addon for this thread; throws ERR_VQMON_DECODER_UNAVAILABLE with a fix. */
