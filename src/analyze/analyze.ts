@@ -6,16 +6,17 @@
  */
 import { availableParallelism } from 'node:os';
 
-import { detectBlack, blackDefaults, type BlackOptions } from '../detectors/black.js';
+import { detectBlack, type BlackOptions } from '../detectors/black.js';
 import { avSyncDefaults, avSyncEvents, flashTimes, measureAvSync, type AvSyncMeasurement, type AvSyncOptions } from '../detectors/avsync.js';
 import { dropFreezeUnderBlack } from '../detectors/combine.js';
 import { detectClipping, clippingDefaults, type ClippingOptions } from '../detectors/clipping.js';
 import { detectMissing, type MissingOptions } from '../detectors/missing.js';
-import { detectFreeze, freezeDefaults, type FreezeOptions } from '../detectors/freeze.js';
+import { detectFreeze, type FreezeOptions } from '../detectors/freeze.js';
 import { detectSilence, type SilenceOptions } from '../detectors/silence.js';
 import type { VqEvent } from '../detectors/types.js';
 import { VqmonError } from '../errors.js';
-import { blackThreshold, native } from '../native.js';
+import { kernelVideoOptions } from '../metrics/video-chain.js';
+import { native } from '../native.js';
 import { SegmentPool } from '../pool/pool.js';
 import type { SegmentResult } from '../pool/segment-worker.js';
 import { probe, type StreamInfo } from './probe.js';
@@ -101,10 +102,7 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
       const r = await pool.run({
         url: p.url, start: s.start, end: s.end, origin: p.origin,
         videoStream: p.video?.index ?? -1, audioStream: p.audio?.index ?? -1,
-        video: {
-          blackThreshold: blackThreshold(options.black?.pixelThreshold ?? blackDefaults.pixelThreshold, fullRange),
-          freezeNoise: options.freeze?.noise ?? freezeDefaults.noise,
-        },
+        video: kernelVideoOptions(options.black, options.freeze, fullRange),
         batch: options.batch ?? 64, audioWindow: window,
         clipLevel: options.clipping?.clipLevel ?? clippingDefaults.clipLevel, decoderThreads,
         duration: p.duration !== null ? p.duration - p.origin : null,

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 
 import { beamcoder, type BcStream } from '../decode/beamcoder.js';
-import { kernelReadable } from '../decode/frames.js';
+import { frameRate, kernelReadable } from '../decode/frames.js';
 import { isUrl, openInput } from '../decode/open.js';
 import { VqmonError } from '../errors.js';
 
@@ -35,9 +35,8 @@ export interface Probe {
 function info(s: BcStream): StreamInfo | null {
   const p = s.codecpar;
   if (p.codec_type === 'video') {
-    const fr = s.avg_frame_rate[0] ? s.avg_frame_rate : s.r_frame_rate;
     return { index: s.index, type: 'video', codec: p.name ?? 'unknown', width: p.width, height: p.height,
-      pixelFormat: p.format ?? 'unknown', frameRate: fr[1] ? fr[0] / fr[1] : 0 };
+      pixelFormat: p.format ?? 'unknown', frameRate: frameRate(s) };
   }
   if (p.codec_type === 'audio') {
     return { index: s.index, type: 'audio', codec: p.name ?? 'unknown', sampleRate: p.sample_rate, channels: p.channels };

@@ -4,7 +4,7 @@
  */
 import type { PixelFormat, VideoFrame } from '../native.js';
 import { VqmonError } from '../errors.js';
-import type { BcFrame } from './beamcoder.js';
+import type { BcFrame, BcStream } from './beamcoder.js';
 
 const KERNEL_FORMATS = new Set<string>(['gray', 'yuv420p', 'yuv422p', 'yuv444p', 'yuvj420p', 'yuvj422p', 'yuvj444p']);
 
@@ -64,4 +64,24 @@ export function audioChannels(f: BcFrame): Float32Array[] {
     out.push(dst);
   }
   return out;
+}
+
+/** A timestamp in a stream's time base, in seconds (null counts as 0). */
+export const streamSeconds = (ts: number | null, tb: [number, number]) => (ts ?? 0) * tb[0] / tb[1];
+
+/** A video stream's frame rate as a fraction: its average rate, else its base rate. */
+export function frameRateFraction(s: BcStream): [number, number] {
+  return s.avg_frame_rate[0] ? s.avg_frame_rate : s.r_frame_rate;
+}
+
+/** Frames per second (0 when unknown). */
+export function frameRate(s: BcStream): number {
+  const [n, d] = frameRateFraction(s);
+  return d ? n / d : 0;
+}
+
+/** Seconds per frame (0 when unknown). */
+export function frameDuration(s: BcStream): number {
+  const [n, d] = frameRateFraction(s);
+  return n ? d / n : 0;
 }

@@ -5,12 +5,14 @@
  * backoff. Events carry media time from the input's first frame.
  */
 import { beamcoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
-import { audioChannels, kernelReadable, videoView } from '../decode/frames.js';
+import { audioChannels, frameDuration, kernelReadable, streamSeconds as seconds, videoView } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
 import { blackDefaults } from '../detectors/black.js';
 import { freezeDefaults } from '../detectors/freeze.js';
 import { dbfs, silenceDefaults } from '../detectors/silence.js';
-import { blackThreshold, frameColumn, native, type VideoFrame } from '../native.js';
+import { joinSamples } from '../metrics/samples.js';
+import { kernelVideoOptions, VideoChain } from '../metrics/video-chain.js';
+import { frameColumn, native } from '../native.js';
 import { FreezeTracker, RunTracker, type LiveEvent } from './run-tracker.js';
 
 export interface LiveOptions {
@@ -25,8 +27,6 @@ export interface LiveOptions {
   openTimeout?: number;
 }
 
-const seconds = (ts: number | null, tb: [number, number]) => (ts ?? 0) * tb[0] / tb[1];
-
 export class LiveInput {
   private stopped = false;
   private lastPacketWall = 0;
@@ -36,8 +36,7 @@ export class LiveInput {
   private readonly freeze: FreezeTracker;
   private readonly black: RunTracker;
   private readonly silence: RunTracker;
-  private prev: VideoFrame | null = null;
-  private ref: VideoFrame | null = null;
+  private readonly chain = new VideoChain();
   private prevT = 0;
   private readonly layout;
   private readonly out: Float64Array;
@@ -109,10 +108,9 @@ export class LiveInput {
       const vdec: BcDecoder | null = vs ? bc.decoder({ demuxer: dm, stream_index: vs.index }) : null;
       const adec: BcDecoder | null = as ? bc.decoder({ demuxer: dm, stream_index: as.index }) : null;
       if (as) this.audio = { rate: as.codecpar.sample_rate, channels: as.codecpar.channels, pending: Array.from({ length: as.codecpar.channels }, () => []), count: 0, t0: -1 };
-      const fr = vs ? (vs.avg_frame_rate[0] ? vs.avg_frame_rate : vs.r_frame_rate) : [0, 1];
-      const fd = fr[0] ? fr[1]! / fr[0] : 1 / 25;
+      const fd = (vs && frameDuration(vs)) || 1 / 25;
       // A new session starts a new reference chain (the picture may have changed).
-      this.prev = this.ref = null;
+      this.chain.reset();
       while (!this.stopped) {
         const p: BcPacket | null = await dm.read();
         if (!p) break;
@@ -135,23 +133,18 @@ export class LiveInput {
     const views = frames.map(videoView);
     const times = frames.map((f) => seconds(f.best_effort_timestamp ?? f.pts, tb) - (this.origin ?? 0));
     const fullRange = (frames[0]!.format ?? '').startsWith('yuvj');
-    const options = {
-      blackThreshold: blackThreshold(this.options.black?.pixelThreshold ?? blackDefaults.pixelThreshold, fullRange),
-      freezeNoise: this.options.freeze?.noise ?? freezeDefaults.noise,
-    };
+    const options = kernelVideoOptions(this.options.black, this.options.freeze, fullRange);
     for (let s = 0; s < views.length; s += 16) {
       const batch = views.slice(s, s + 16);
-      const r = native.analyzeVideo({ frames: batch, prev: this.prev, ref: this.ref ?? this.prev, options }, this.out);
-      if (r >= 0) this.ref = batch[r]!;
-      else if (!this.ref) this.ref = this.prev;
+      const hadPrev = this.chain.prev !== null;
+      this.chain.analyze(batch, options, this.out);
       const c = this.layout.rowWidth, isRef = frameColumn('isRef'), blackRatio = frameColumn('blackRatio'), step = frameColumn('mafdPrev');
       const pic = this.options.black?.pictureThreshold ?? blackDefaults.pictureThreshold;
       for (let i = 0; i < batch.length; i++) {
         const t = times[s + i]!;
-        const frozen = this.prev !== null && this.out[i * c + isRef] === 0;
+        const frozen = (i > 0 || hadPrev) && this.out[i * c + isRef] === 0;
         this.freeze.update(frozen, this.out[i * c + step]!, t, t + fd, this.prevT);
         this.black.update(this.out[i * c + blackRatio]! >= pic, t, t + fd);
-        this.prev = batch[i]!;
         this.prevT = t;
       }
     }
@@ -174,9 +167,7 @@ export class LiveInput {
     const rms = new Float64Array(windows);
     const stats = new Float64Array(windows * 3);
     for (let c = 0; c < a.channels; c++) {
-      const all = new Float32Array(a.count);
-      let o = 0;
-      for (const b of a.pending[c]!) { all.set(b, o); o += b.length; }
+      const all = joinSamples(a.pending[c]!, a.count);
       native.audioStats(all.subarray(0, n), { window: win }, stats);
       for (let w = 0; w < windows; w++) rms[w] = Math.max(rms[w]!, stats[w * 3 + 1]!);
       a.pending[c] = [all.slice(n)];

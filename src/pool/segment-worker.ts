@@ -10,8 +10,10 @@
  * freezes continue across segment boundaries exactly as in one pass.
  */
 import { beamcoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
-import { audioChannels, videoView } from '../decode/frames.js';
+import { audioChannels, frameDuration as frameDurationOf, streamSeconds as seconds, videoView } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
+import { joinSamples } from '../metrics/samples.js';
+import { VideoChain } from '../metrics/video-chain.js';
 import { native, type VideoFrame, type VideoOptions } from '../native.js';
 
 export interface SegmentTask {
@@ -60,8 +62,6 @@ class Growable {
   take() { return this.buf.slice(0, this.length); }
 }
 
-const seconds = (ts: number | null, tb: [number, number]) => (ts ?? 0) * tb[0] / tb[1];
-
 export default async function analyzeSegment(task: SegmentTask): Promise<SegmentResult> {
   const bc = beamcoder();
   const demuxer = await openInput(task.url);
@@ -78,26 +78,20 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     const out = new Float64Array(task.batch * layout.rowWidth);
     const times = new Growable(), rows = new Growable(), corrupt: number[] = [];
     let pending: VideoFrame[] = [], pendingT: number[] = [], pendingCorrupt: number[] = [];
-    let prev: VideoFrame | null = null, ref: VideoFrame | null = null;
-    // A view holds its planes' Buffers, which hold FFmpeg's buffer references: keeping a
-    // view (prev, ref) keeps its frame's memory alive.
+    const chain = new VideoChain();
     let videoDone = !vs, audioDone = !as;
     let decodedVideo = 0, decodedAudio = 0;
 
     const flushVideo = () => {
       if (!pending.length) return;
-      const r = native.analyzeVideo({ frames: pending, prev, ref: ref ?? prev, options: task.video }, out);
-      if (r >= 0) ref = pending[r]!;
-      else if (!ref && prev) ref = prev;
+      chain.analyze(pending, task.video, out);
       for (let i = 0; i < pending.length; i++) rows.push(out.subarray(i * layout.rowWidth, i * layout.rowWidth + cols));
       times.push(pendingT);
       corrupt.push(...pendingCorrupt);
-      prev = pending[pending.length - 1]!;
       pending = []; pendingT = []; pendingCorrupt = [];
     };
     // Where each track last delivered (end of its last frame), to find spans without any.
-    const fr = vs ? (vs.avg_frame_rate[0] ? vs.avg_frame_rate : vs.r_frame_rate) : [0, 1];
-    const frameDuration = fr[0] ? fr[1]! / fr[0] : 0;
+    const frameDuration = vs ? frameDurationOf(vs) : 0;
     const videoGaps: number[] = [], audioGaps: number[] = [];
     let videoUntil = task.start, audioUntil = task.start;
     const GAP = 0.25;  // shorter holes are timestamp jitter, not a missing track
@@ -105,7 +99,7 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
       for (const f of frames) {
         decodedVideo++;
         const t = seconds(f.best_effort_timestamp ?? f.pts, vs!.time_base) - task.origin;
-        if (t < task.start) { prev = ref = videoView(f); videoUntil = Math.max(videoUntil, t + frameDuration); continue; }
+        if (t < task.start) { chain.seed(videoView(f)); videoUntil = Math.max(videoUntil, t + frameDuration); continue; }
         if (t >= task.end) { videoDone = true; continue; }
         if (t - videoUntil > GAP) videoGaps.push(videoUntil, t);
         videoUntil = Math.max(videoUntil, t + frameDuration);
@@ -155,22 +149,10 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     // the input (a truncated file ends here).
     const GROUP = 8;
     let decodeErrors = 0, readError: string | null = null;
-    const decode = async (dec: BcDecoder, packets: BcPacket[]) => {
-      try {
-        return (await dec.decode(packets)).frames;
-      } catch {
-        decodeErrors++;
-        return [];
-      }
-    };
-    const flush = async (dec: BcDecoder) => {
-      try {
-        return (await dec.flush()).frames;
-      } catch {
-        decodeErrors++;
-        return [];
-      }
-    };
+    // A refused group or flush counts as damage and yields no frames.
+    const settle = (p: Promise<{ frames: BcFrame[] }>) => p.then((r) => r.frames, () => { decodeErrors++; return [] as BcFrame[]; });
+    const decode = (dec: BcDecoder, packets: BcPacket[]) => settle(dec.decode(packets));
+    const flush = (dec: BcDecoder) => settle(dec.flush());
     let videoPackets: BcPacket[] = [], audioPackets: BcPacket[] = [];
     let videoReady: BcFrame[] = [];
     const sendVideo = async () => {
@@ -216,9 +198,7 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     const one = new Float64Array(windows * 3);
     let tones: number[] = [];
     for (let c = 0; c < channelsN; c++) {
-      const all = new Float32Array(audioCount);
-      let o = 0;
-      for (const b of audioBufs[c]!) { all.set(b, o); o += b.length; }
+      const all = joinSamples(audioBufs[c]!, audioCount);
       native.audioStats(all, { window: win, clipLevel: task.clipLevel }, one);
       for (let w = 0; w < windows; w++) for (let k = 0; k < 3; k++) stats[(w * channelsN + c) * 3 + k] = one[w * 3 + k]!;
       if (c === 0 && task.toneFrequency > 0 && task.toneFrequency < rate / 2) {
