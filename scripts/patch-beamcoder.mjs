@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 // Bump the number when a fix is added (src/decode/beamcoder.ts checks the same name).
-const MARKER = '.vqmon-patched-4';
+const MARKER = '.vqmon-patched-5';
 const require = createRequire(import.meta.url);
 
 function beamcoderDir() {
@@ -78,6 +78,144 @@ const edits = [
     to: `  { napi_status queued = napi_queue_async_work(env, c->_request); /* vqmon: c may be running */
     if (queued != napi_ok) { c->status = queued; REJECT_RETURN; } }`,
   })),
+  // Lean frames: a decoder with `vqmon_lean: true` returns plain objects holding what a
+  // monitor reads, instead of frames with 44 accessor functions each (created per frame,
+  // then collected: about a tenth of the CPU of an analysis at 1080p). The AVFrame is freed
+  // at once; each plane Buffer holds its own reference to FFmpeg's buffer.
+  {
+    file: 'src/decode.h',
+    what: 'lean frames: carrier flag',
+    from: `struct decodeCarrier : carrier {
+  AVCodecContext* decoder;`,
+    to: `struct decodeCarrier : carrier {
+  AVCodecContext* decoder;
+  bool lean = false; /* vqmon: lean frames */`,
+  },
+  {
+    file: 'src/decode.cc',
+    all: true,
+    what: 'lean frames: read the decoder flag in decode and flush',
+    from: `  c->status = napi_get_value_external(env, decoderExt, (void**) &c->decoder);
+  REJECT_RETURN;`,
+    to: `  c->status = napi_get_value_external(env, decoderExt, (void**) &c->decoder);
+  REJECT_RETURN;
+  { napi_value leanJS; bool lean = false; /* vqmon: lean frames */
+    if (napi_get_named_property(env, decoderJS, "vqmon_lean", &leanJS) == napi_ok &&
+        napi_get_value_bool(env, leanJS, &lean) == napi_ok) c->lean = lean; }`,
+  },
+  {
+    file: 'src/decode.cc',
+    what: 'lean frames: build them',
+    from: `    frameData* f = new frameData;
+    f->frame = *it;
+
+    c->status = fromAVFrame(env, f, &frame);
+    REJECT_STATUS;`,
+    to: `    if (c->lean) { /* vqmon: lean frames */
+      AVFrame* lf = *it;
+      *it = nullptr;
+      c->status = vqmonLeanFrame(env, lf, &frame);
+      av_frame_free(&lf);
+      REJECT_STATUS;
+      c->status = napi_set_element(env, frames, frameCount++, frame);
+      REJECT_STATUS;
+      continue;
+    }
+    frameData* f = new frameData;
+    f->frame = *it;
+
+    c->status = fromAVFrame(env, f, &frame);
+    REJECT_STATUS;`,
+  },
+  {
+    file: 'src/decode.cc',
+    what: 'lean frames: the builder',
+    from: `void decodeComplete(napi_env env, napi_status asyncStatus, void* data) {`,
+    to: `/* vqmon: lean frames. */
+// made: the status of creating *v (arguments are evaluated in no set order: pass v by address).
+static napi_status vqmonSet(napi_env env, napi_value obj, const char* name, napi_status made, const napi_value* v) {
+  return made != napi_ok ? made : napi_set_named_property(env, obj, name, *v);
+}
+static napi_status vqmonSetInt(napi_env env, napi_value obj, const char* name, int64_t x) {
+  napi_value v;
+  return vqmonSet(env, obj, name, napi_create_int64(env, x, &v), &v);
+}
+static napi_status vqmonSetTs(napi_env env, napi_value obj, const char* name, int64_t x) {
+  napi_value v;
+  return vqmonSet(env, obj, name, x == AV_NOPTS_VALUE ? napi_get_null(env, &v) : napi_create_int64(env, x, &v), &v);
+}
+static napi_status vqmonSetBool(napi_env env, napi_value obj, const char* name, bool x) {
+  napi_value v;
+  return vqmonSet(env, obj, name, napi_get_boolean(env, x, &v), &v);
+}
+static void vqmonUnrefPlane(napi_env env, void* data, void* hint) {
+  AVBufferRef* ref = (AVBufferRef*) hint;
+  av_buffer_unref(&ref);
+}
+// The FFmpeg buffer that holds p, among the frame's buffers (null when none does).
+static AVBufferRef* vqmonOwner(AVFrame* fr, const uint8_t* p) {
+  for (int i = 0; i < AV_NUM_DATA_POINTERS + fr->nb_extended_buf; i++) {
+    AVBufferRef* b = i < AV_NUM_DATA_POINTERS ? fr->buf[i] : fr->extended_buf[i - AV_NUM_DATA_POINTERS];
+    if (b && p >= b->data && p < b->data + b->size) return b;
+  }
+  return nullptr;
+}
+static napi_status vqmonLeanFrame(napi_env env, AVFrame* fr, napi_value* result) {
+  napi_status s;
+  napi_value obj, v, planes, sizes, flags;
+  s = napi_create_object(env, &obj);
+  if (s != napi_ok) return s;
+  const bool audio = fr->nb_samples > 0 && (fr->channel_layout || fr->channels > 0);
+  const char* name = audio ? av_get_sample_fmt_name((AVSampleFormat) fr->format) : nullptr;
+  if (name == nullptr) name = av_get_pix_fmt_name((AVPixelFormat) fr->format);
+  if ((s = vqmonSet(env, obj, "format", name ? napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v) : napi_get_null(env, &v), &v)) != napi_ok) return s;
+  if ((s = vqmonSetInt(env, obj, "width", fr->width)) != napi_ok) return s;
+  if ((s = vqmonSetInt(env, obj, "height", fr->height)) != napi_ok) return s;
+  if ((s = vqmonSetInt(env, obj, "nb_samples", fr->nb_samples)) != napi_ok) return s;
+  if ((s = vqmonSetInt(env, obj, "sample_rate", fr->sample_rate)) != napi_ok) return s;
+  if ((s = vqmonSetInt(env, obj, "channels", fr->channels)) != napi_ok) return s;
+  if ((s = vqmonSetBool(env, obj, "key_frame", fr->key_frame != 0)) != napi_ok) return s;
+  if ((s = vqmonSetTs(env, obj, "pts", fr->pts)) != napi_ok) return s;
+  if ((s = vqmonSetTs(env, obj, "best_effort_timestamp", fr->best_effort_timestamp)) != napi_ok) return s;
+  if ((s = napi_create_object(env, &flags)) != napi_ok) return s;
+  if ((s = vqmonSetBool(env, flags, "CORRUPT", (fr->flags & AV_FRAME_FLAG_CORRUPT) != 0)) != napi_ok) return s;
+  if ((s = napi_set_named_property(env, obj, "flags", flags)) != napi_ok) return s;
+  if (fr->decode_error_flags) {
+    if ((s = napi_create_object(env, &v)) != napi_ok) return s;
+    if ((s = vqmonSetBool(env, v, "INVALID_BITSTREAM", (fr->decode_error_flags & FF_DECODE_ERROR_INVALID_BITSTREAM) != 0)) != napi_ok) return s;
+    if ((s = vqmonSetBool(env, v, "MISSING_REFERENCE", (fr->decode_error_flags & FF_DECODE_ERROR_MISSING_REFERENCE) != 0)) != napi_ok) return s;
+    if ((s = vqmonSetBool(env, v, "CONCEALMENT_ACTIVE", (fr->decode_error_flags & FF_DECODE_ERROR_CONCEALMENT_ACTIVE) != 0)) != napi_ok) return s;
+    if ((s = vqmonSetBool(env, v, "DECODE_SLICES", (fr->decode_error_flags & FF_DECODE_ERROR_DECODE_SLICES) != 0)) != napi_ok) return s;
+  } else if ((s = napi_get_null(env, &v)) != napi_ok) return s;
+  if ((s = napi_set_named_property(env, obj, "decode_error_flags", v)) != napi_ok) return s;
+  // Planes: video planes in data[], audio channels in extended_data (planar: one a channel).
+  const int count = audio ? (av_sample_fmt_is_planar((AVSampleFormat) fr->format) ? fr->channels : 1) : AV_NUM_DATA_POINTERS;
+  if ((s = napi_create_array(env, &planes)) != napi_ok) return s;
+  if ((s = napi_create_array(env, &sizes)) != napi_ok) return s;
+  uint32_t n = 0;
+  for (int i = 0; i < count; i++) {
+    uint8_t* p = audio ? fr->extended_data[i] : fr->data[i];
+    if (p == nullptr) { if (audio) break; continue; }
+    AVBufferRef* owner = vqmonOwner(fr, p);
+    if (owner == nullptr) break; // not refcounted: leave the plane out rather than guess its size
+    AVBufferRef* ref = av_buffer_ref(owner);
+    if (ref == nullptr) return napi_generic_failure;
+    napi_value buf;
+    s = napi_create_external_buffer(env, (size_t) (owner->data + owner->size - p), p, vqmonUnrefPlane, ref, &buf);
+    if (s != napi_ok) { av_buffer_unref(&ref); return s; }
+    if ((s = napi_set_element(env, planes, n, buf)) != napi_ok) return s;
+    if ((s = napi_create_int32(env, audio ? fr->linesize[0] : fr->linesize[i], &v)) != napi_ok) return s;
+    if ((s = napi_set_element(env, sizes, n, v)) != napi_ok) return s;
+    n++;
+  }
+  if ((s = napi_set_named_property(env, obj, "data", planes)) != napi_ok) return s;
+  if ((s = napi_set_named_property(env, obj, "linesize", sizes)) != napi_ok) return s;
+  *result = obj;
+  return napi_ok;
+}
+
+void decodeComplete(napi_env env, napi_status asyncStatus, void* data) {`,
+  },
   // beamcoder prints DEBUG lines with printf: on stdout they would break `--json` and
   // `--ndjson` output. Every printf goes to stderr instead (applied by pattern; a second
   // run finds nothing left to change).

@@ -31,7 +31,7 @@ describe('npm pack', () => {
     expect(install.status, install.stderr).toBe(0);
     const pkg = join(app, 'node_modules/vqmon');
     expect(existsSync(join(pkg, 'build'))).toBe(false);
-    expect(readdirSync(join(app, 'node_modules/beamcoder'))).toContain('.vqmon-patched-4');
+    expect(readdirSync(join(app, 'node_modules/beamcoder'))).toContain('.vqmon-patched-5');
     expect(readdirSync(join(pkg, 'prebuilds'))).toEqual(expect.arrayContaining(['linux-x64', 'linux-arm64']));
 
     const script = `

@@ -4,7 +4,7 @@
  * microseconds per 1080p frame), streaming detectors, stall watch and reconnection with
  * backoff. Events carry media time from the input's first frame.
  */
-import { beamcoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
+import { openDecoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
 import { audioChannels, frameDuration, kernelReadable, streamSeconds as seconds, videoView } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
 import { blackDefaults } from '../detectors/black.js';
@@ -100,13 +100,12 @@ export class LiveInput {
   }
 
   private async session(): Promise<void> {
-    const bc = beamcoder();
     const dm = await openInput(this.url, this.options.openTimeout ?? 10);
     try {
       const vs = dm.streams.find((s) => s.codecpar.codec_type === 'video' && kernelReadable(s.codecpar.format)) ?? null;
       const as = dm.streams.find((s) => s.codecpar.codec_type === 'audio') ?? null;
-      const vdec: BcDecoder | null = vs ? bc.decoder({ demuxer: dm, stream_index: vs.index }) : null;
-      const adec: BcDecoder | null = as ? bc.decoder({ demuxer: dm, stream_index: as.index }) : null;
+      const vdec: BcDecoder | null = vs ? openDecoder(dm, vs.index) : null;
+      const adec: BcDecoder | null = as ? openDecoder(dm, as.index, 1) : null;
       if (as) this.audio = { rate: as.codecpar.sample_rate, channels: as.codecpar.channels, pending: Array.from({ length: as.codecpar.channels }, () => []), count: 0, t0: -1 };
       const fd = (vs && frameDuration(vs)) || 1 / 25;
       // A new session starts a new reference chain (the picture may have changed).

@@ -9,7 +9,7 @@
  * that the last of them becomes `prev` and the freeze reference, so frame differences and
  * freezes continue across segment boundaries exactly as in one pass.
  */
-import { beamcoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
+import { openDecoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
 import { audioChannels, frameDuration as frameDurationOf, streamSeconds as seconds, videoView } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
 import { joinSamples } from '../metrics/samples.js';
@@ -63,15 +63,14 @@ class Growable {
 }
 
 export default async function analyzeSegment(task: SegmentTask): Promise<SegmentResult> {
-  const bc = beamcoder();
   const demuxer = await openInput(task.url);
   try {
     if (task.start > 0) await demuxer.seek({ time: task.start + task.origin });
     const vs = task.videoStream >= 0 ? demuxer.streams[task.videoStream]! : null;
     const as = task.audioStream >= 0 ? demuxer.streams[task.audioStream]! : null;
     const threads = task.decoderThreads;
-    const vdec: BcDecoder | null = vs ? bc.decoder({ demuxer, stream_index: vs.index, thread_count: threads }) : null;
-    const adec: BcDecoder | null = as ? bc.decoder({ demuxer, stream_index: as.index }) : null;
+    const vdec: BcDecoder | null = vs ? openDecoder(demuxer, vs.index, threads) : null;
+    const adec: BcDecoder | null = as ? openDecoder(demuxer, as.index, 1) : null;
 
     const layout = native.videoLayout(task.video);
     const cols = layout.frameColumns;
