@@ -64,10 +64,13 @@ describe('freeze under channel graphics', () => {
     const file = clip('bbb-ticker-freeze.mp4', ['-i', sharedMedia('big_buck_bunny.mp4'), '-t', '30',
       '-filter_complex', `[0:v]${freezeVf(24, 12, 16)},${channelGraphicsVf({ logo: true })}[v]`, '-map', '[v]', '-map', '0:a',
       '-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'copy', 'OUT']);
+    // Two segments cut at 15 s, inside the freeze: one event, as in one pass.
     const r = await analyze(file, { threads: 2 });
+    expect(r.stats.segments).toBeGreaterThan(1);
     expect(types(r)).toEqual(['freeze']);
     expectSpan(r.events[0], 12, 16);
     expect((r.events[0]!.detail as { partial: boolean }).partial).toBe(true);
+    expect((await analyze(file, { threads: 1 })).events).toEqual(r.events);
   });
 });
 

@@ -75,7 +75,7 @@ export function seriesColumn(name: string): number {
   const p = (PROGRAMME_COLUMNS as readonly string[]).indexOf(name);
   if (p >= 0) return FRAME_COLUMNS.length + p;
   const f = FRAME_COLUMNS.indexOf(name);
-  if (f < 0) throw new Error(`unknown series column '${name}'`);
+  if (f < 0) throw new VqmonError('ERR_VQMON_INVALID_ARG', `unknown series column '${name}'`);
   return f;
 }
 
