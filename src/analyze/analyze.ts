@@ -12,10 +12,11 @@ import { dropFreezeUnderBlack } from '../detectors/combine.js';
 import { detectClipping, clippingDefaults, type ClippingOptions } from '../detectors/clipping.js';
 import { detectMissing, type MissingOptions } from '../detectors/missing.js';
 import { detectFreeze, type FreezeOptions } from '../detectors/freeze.js';
+import { checkGraphicsOptions } from '../detectors/graphics.js';
 import { detectSilence, type SilenceOptions } from '../detectors/silence.js';
 import type { VqEvent } from '../detectors/types.js';
 import { VqmonError } from '../errors.js';
-import { kernelVideoOptions } from '../metrics/video-chain.js';
+import { kernelVideoOptions, tileRuleOptions } from '../metrics/video-chain.js';
 import { native } from '../native.js';
 import { SegmentPool } from '../pool/pool.js';
 import type { SegmentResult } from '../pool/segment-worker.js';
@@ -29,7 +30,7 @@ export type DetectorName = (typeof DETECTORS)[number];
 export interface AnalyzeOptions {
   /** Detectors to run [all]. */
   only?: DetectorName[];
-  freeze?: FreezeOptions & { noise?: number };
+  freeze?: FreezeOptions;
   black?: BlackOptions;
   silence?: SilenceOptions;
   clipping?: ClippingOptions;
@@ -80,6 +81,10 @@ function checkOptions(o: AnalyzeOptions) {
   positive(o.black?.minDuration, 'black.minDuration');
   positive(o.black?.pixelThreshold, 'black.pixelThreshold', 1);
   positive(o.black?.pictureThreshold, 'black.pictureThreshold', 1);
+  positive(o.freeze?.refreshTolerance, 'freeze.refreshTolerance', 1);
+  positive(o.freeze?.refreshInterval, 'freeze.refreshInterval');
+  checkGraphicsOptions(o.freeze, 'freeze');
+  checkGraphicsOptions(o.black, 'black');
   positive(o.silence?.minDuration, 'silence.minDuration');
   if (o.silence?.level !== undefined && !(o.silence.level <= 0)) throw new VqmonError('ERR_VQMON_INVALID_ARG', 'silence.level is in dBFS and must be <= 0');
   positive(o.clipping?.clipLevel, 'clipping.clipLevel', 1);
@@ -107,6 +112,7 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
         url: p.url, start: s.start, end: s.end, origin: p.origin,
         videoStream: p.video?.index ?? -1, audioStream: p.audio?.index ?? -1,
         video: kernelVideoOptions(options.black, options.freeze, fullRange),
+        tiles: tileRuleOptions(options.black, options.freeze),
         batch: options.batch ?? 8, audioWindow: window,
         clipLevel: options.clipping?.clipLevel ?? clippingDefaults.clipLevel, decoderThreads,
         duration: p.duration !== null ? p.duration - p.origin : null,

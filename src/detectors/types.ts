@@ -11,7 +11,7 @@ export interface VqEvent {
   detail?: Record<string, unknown>;
 }
 
-/** Per-frame video metrics in time order: `rows` holds `columns` values per frame (FRAME_COLUMNS). */
+/** Per-frame video metrics in time order: `rows` holds `columns` values per frame (FRAME_COLUMNS, then graphics.ts PROGRAMME_COLUMNS). */
 export interface VideoSeries {
   t: Float64Array;
   rows: Float64Array;

@@ -7,17 +7,19 @@
 import { openDecoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
 import { audioChannels, frameDuration, kernelReadable, streamSeconds as seconds, videoView } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
-import { blackDefaults } from '../detectors/black.js';
-import { freezeDefaults } from '../detectors/freeze.js';
+import { blackDefaults, blackFrame, type BlackOptions } from '../detectors/black.js';
+import { freezeDefaults, frozenFrame, refreshStep, type FreezeOptions } from '../detectors/freeze.js';
+import { ProgrammeTiles, SERIES_COLUMNS } from '../detectors/graphics.js';
 import { dbfs, silenceDefaults } from '../detectors/silence.js';
 import { joinSamples } from '../metrics/samples.js';
-import { kernelVideoOptions, VideoChain } from '../metrics/video-chain.js';
-import { frameColumn, native } from '../native.js';
+import { kernelVideoOptions, tileRuleOptions, VideoChain } from '../metrics/video-chain.js';
+import { native } from '../native.js';
 import { FreezeTracker, RunTracker, type LiveEvent } from './run-tracker.js';
 
 export interface LiveOptions {
-  freeze?: { minDuration?: number; noise?: number; refreshTolerance?: number; refreshInterval?: number };
-  black?: { minDuration?: number; pixelThreshold?: number; pictureThreshold?: number };
+  /** As analyze()'s, channel graphics and masks included (src/detectors/freeze.ts, black.ts). */
+  freeze?: FreezeOptions;
+  black?: BlackOptions;
   silence?: { minDuration?: number; level?: number };
   /** Seconds without any packet that make a stall [2]. */
   stallTimeout?: number;
@@ -40,6 +42,8 @@ export class LiveInput {
   private prevT = 0;
   private readonly layout;
   private readonly out: Float64Array;
+  private readonly programme: ProgrammeTiles;
+  private readonly series = new Float64Array(SERIES_COLUMNS);
   private audio: { rate: number; channels: number; pending: Float32Array[][]; count: number; t0: number } | null = null;
   private watchdog: NodeJS.Timeout | null = null;
   readonly done: Promise<void>;
@@ -51,8 +55,9 @@ export class LiveInput {
       options.freeze?.refreshTolerance ?? freezeDefaults.refreshTolerance, options.freeze?.refreshInterval ?? freezeDefaults.refreshInterval, ev);
     this.black = new RunTracker('black', options.black?.minDuration ?? blackDefaults.minDuration, ev);
     this.silence = new RunTracker('silence', options.silence?.minDuration ?? silenceDefaults.minDuration, ev);
-    this.layout = native.videoLayout({});
+    this.layout = native.videoLayout(kernelVideoOptions(options.black, options.freeze, false));
     this.out = new Float64Array(16 * this.layout.rowWidth);
+    this.programme = new ProgrammeTiles(this.layout, tileRuleOptions(options.black, options.freeze));
     this.done = this.run();
   }
 
@@ -137,13 +142,15 @@ export class LiveInput {
       const batch = views.slice(s, s + 16);
       const hadPrev = this.chain.prev !== null;
       this.chain.analyze(batch, options, this.out);
-      const c = this.layout.rowWidth, isRef = frameColumn('isRef'), blackRatio = frameColumn('blackRatio'), step = frameColumn('mafdPrev');
       const pic = this.options.black?.pictureThreshold ?? blackDefaults.pictureThreshold;
+      const row = this.series, c = SERIES_COLUMNS;
       for (let i = 0; i < batch.length; i++) {
         const t = times[s + i]!;
-        const frozen = (i > 0 || hadPrev) && this.out[i * c + isRef] === 0;
-        this.freeze.update(frozen, this.out[i * c + step]!, t, t + fd, this.prevT);
-        this.black.update(this.out[i * c + blackRatio]! >= pic, t, t + fd);
+        // The same per-frame rules as the file detectors, on the same series row.
+        this.programme.seriesRow(this.out, i * this.layout.rowWidth, batch[i]!.width, batch[i]!.height, row, 0);
+        const frozen = (i > 0 || hadPrev) && frozenFrame(row, c, 0);
+        this.freeze.update(frozen, refreshStep(row, c, 0), t, t + fd, this.prevT);
+        this.black.update(blackFrame(row, c, 0, pic), t, t + fd);
         this.prevT = t;
       }
     }

@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 
+import { checkGraphicsOptions } from '../detectors/graphics.js';
 import { LiveInput, type LiveOptions } from './live-input.js';
 import type { LiveEvent } from './run-tracker.js';
 
@@ -18,6 +19,8 @@ export class Monitor extends EventEmitter {
 
   constructor(private readonly options: LiveOptions = {}) {
     super();
+    checkGraphicsOptions(options.freeze, 'freeze');
+    checkGraphicsOptions(options.black, 'black');
   }
 
   /** Starts watching `url` (no-op when it is already watched). */

@@ -8,16 +8,43 @@
  * A view holds its planes' Buffers, which hold FFmpeg's buffer references: keeping a view
  * (prev, ref) keeps its frame's memory alive.
  */
-import { blackDefaults } from '../detectors/black.js';
-import { freezeDefaults } from '../detectors/freeze.js';
+import { blackDefaults, type BlackOptions } from '../detectors/black.js';
+import { freezeDefaults, type FreezeOptions } from '../detectors/freeze.js';
+import { graphicsDefaults, tileMask, type GraphicsOptions, type TileRuleOptions } from '../detectors/graphics.js';
 import { blackThreshold, native, type VideoFrame, type VideoOptions } from '../native.js';
 
-/** Kernel options from the black and freeze detectors' options, range-aware. */
-export function kernelVideoOptions(black: { pixelThreshold?: number } | undefined, freeze: { noise?: number } | undefined,
+/** The kernels' tile grid (their default), which the tile rule and masks are cut on. */
+const TILE_COLS = 8, TILE_ROWS = 8;
+
+/**
+ * Kernel options from the black and freeze detectors' options, range-aware. The freeze
+ * mask becomes the kernels' tile mask, so the freeze reference holds over the rest.
+ */
+export function kernelVideoOptions(black: BlackOptions | undefined, freeze: FreezeOptions | undefined,
                                    fullRange: boolean): VideoOptions {
+  const mask = tileMask(freeze?.mask, TILE_COLS, TILE_ROWS);
   return {
+    tileCols: TILE_COLS,
+    tileRows: TILE_ROWS,
     blackThreshold: blackThreshold(black?.pixelThreshold ?? blackDefaults.pixelThreshold, fullRange),
     freezeNoise: freeze?.noise ?? freezeDefaults.noise,
+    ...(mask ? { tileMask: mask } : {}),
+  };
+}
+
+/** The tile rule's options (src/detectors/graphics.ts) from the detectors' options. */
+export function tileRuleOptions(black: BlackOptions | undefined, freeze: FreezeOptions | undefined): TileRuleOptions {
+  const part = (o: GraphicsOptions | undefined) => ({
+    partial: o?.partial ?? graphicsDefaults.partial,
+    margin: o?.graphicsMargin ?? graphicsDefaults.graphicsMargin,
+    area: o?.graphicsArea ?? graphicsDefaults.graphicsArea,
+    mask: o?.mask ?? [],
+  });
+  return {
+    tileCols: TILE_COLS,
+    tileRows: TILE_ROWS,
+    freeze: { ...part(freeze), noise: freeze?.noise ?? freezeDefaults.noise },
+    black: { ...part(black), pictureThreshold: black?.pictureThreshold ?? blackDefaults.pictureThreshold },
   };
 }
 

@@ -12,6 +12,7 @@
 import { openDecoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
 import { audioChannels, frameDuration as frameDurationOf, streamSeconds as seconds, videoView } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
+import { ProgrammeTiles, SERIES_COLUMNS, type TileRuleOptions } from '../detectors/graphics.js';
 import { joinSamples } from '../metrics/samples.js';
 import { VideoChain } from '../metrics/video-chain.js';
 import { native, type VideoFrame, type VideoOptions } from '../native.js';
@@ -25,6 +26,8 @@ export interface SegmentTask {
   videoStream: number; // -1: none
   audioStream: number; // -1: none
   video: VideoOptions;
+  /** The freeze and black tile rule (channel graphics), applied per frame here. */
+  tiles: TileRuleOptions;
   batch: number;
   audioWindow: number; // seconds
   clipLevel: number;
@@ -73,7 +76,8 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     const adec: BcDecoder | null = as ? openDecoder(demuxer, as.index, 1) : null;
 
     const layout = native.videoLayout(task.video);
-    const cols = layout.frameColumns;
+    const programme = new ProgrammeTiles(layout, task.tiles);
+    const series = new Float64Array(SERIES_COLUMNS);
     const out = new Float64Array(task.batch * layout.rowWidth);
     const times = new Growable(), rows = new Growable(), corrupt: number[] = [];
     let pending: VideoFrame[] = [], pendingT: number[] = [], pendingCorrupt: number[] = [];
@@ -84,7 +88,10 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     const flushVideo = () => {
       if (!pending.length) return;
       chain.analyze(pending, task.video, out);
-      for (let i = 0; i < pending.length; i++) rows.push(out.subarray(i * layout.rowWidth, i * layout.rowWidth + cols));
+      for (let i = 0; i < pending.length; i++) {
+        programme.seriesRow(out, i * layout.rowWidth, pending[i]!.width, pending[i]!.height, series, 0);
+        rows.push(series);
+      }
       times.push(pendingT);
       corrupt.push(...pendingCorrupt);
       pending = []; pendingT = []; pendingCorrupt = [];
@@ -216,7 +223,7 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     const result: SegmentResult = {
       start: task.start,
       end: task.end,
-      video: { t: times.take(), rows: rows.take(), columns: cols, corrupt: Uint8Array.from(corrupt), frameDuration },
+      video: { t: times.take(), rows: rows.take(), columns: SERIES_COLUMNS, corrupt: Uint8Array.from(corrupt), frameDuration },
       audio: { t0: audioT0 < 0 ? task.start : audioT0, window: win / (rate || 1), channels: channelsN, sampleRate: rate, count: windows, stats,
         toneOnsets: Float64Array.from(tones) },
       decoded: { video: decodedVideo, audio: decodedAudio, decodeErrors, readError },

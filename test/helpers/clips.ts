@@ -60,3 +60,18 @@ export function syncClip(offsetMs: number, seconds = 10): string {
     '-f', 'lavfi', '-i', `aevalsrc='0.5*sin(2*PI*1000*t)*gte(t,${a})*lt(mod(t-${a},1),0.05)':s=48000:d=${seconds}`,
     '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'pcm_s16le', 'OUT']);
 }
+
+/**
+ * Channel graphics keyed over the programme, scaled to the picture: a news ticker
+ * scrolling along a band at the bottom, a running clock top right, and (logo) a static
+ * station logo top left.
+ */
+export function channelGraphicsVf({ ticker = true, clock = true, logo = false } = {}): string {
+  return [
+    ...(ticker ? ['drawbox=x=0:y=ih*0.85:w=iw:h=ih*0.15:color=navy:t=fill',
+      "drawtext=text='BREAKING +++ markets up 2 percent +++ sunny, 24 degrees +++':fontsize=h*0.1:fontcolor=white:x=w-mod(t*w*0.4\\,w+tw):y=h*0.87"] : []),
+    ...(clock ? ["drawtext=text='%{pts\\:hms}':fontsize=h*0.08:fontcolor=white:box=1:boxcolor=black:x=w-tw-w*0.02:y=h*0.03"] : []),
+    ...(logo ? ['drawbox=x=iw*0.04:y=ih*0.05:w=iw*0.17:h=ih*0.17:color=white@0.85:t=fill',
+      "drawtext=text='TV1':fontsize=h*0.1:fontcolor=blue:x=w*0.07:y=h*0.08"] : []),
+  ].join(',');
+}
