@@ -77,6 +77,12 @@ describe('segments across workers', () => {
     expect(r.stats.frames).toBe(2100);
   });
 
+  it('cuts segments on keyframes: no frame is decoded only to be skipped', async () => {
+    const r = await analyze(long(), { threads: 2 });
+    // One extra frame per boundary: the next segment's first, analysed to join the chains.
+    expect(r.stats.framesDecoded).toBe(r.stats.frames + r.stats.segments - 1);
+  });
+
   it('gives the same events split or in one pass', async () => {
     const one = await analyze(long(), { threads: 1 });
     const split = await analyze(long(), { threads: 2 });

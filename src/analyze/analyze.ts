@@ -21,6 +21,7 @@ import { native } from '../native.js';
 import { SegmentPool } from '../pool/pool.js';
 import type { SegmentResult } from '../pool/segment-worker.js';
 import { probe, type StreamInfo } from './probe.js';
+import { segmentCuts } from './keyframes.js';
 import { planSegments } from './segments.js';
 import { stitchAudio, stitchGaps, stitchTones, stitchVideo } from './stitch.js';
 
@@ -59,6 +60,11 @@ export interface Report {
   stats: { frames: number; decodeFps: number; realtimeFactor: number; simd: string; threads: number; segments: number;
     /** Packets the decoder refused (damage); the input's read error when it ended early. */
     decodeErrors: number; readError: string | null;
+    /**
+     * Video frames decoded, analysed or not: segments cut on keyframes decode one frame
+     * more than they analyse (the next segment's first, to join the two).
+     */
+    framesDecoded: number;
     /** Where the media really ended when that is over a second before its declared duration. */
     truncatedAt: number | null;
     /** A/V offset measured on a flash-and-beep test pattern, when the input carries one. */
@@ -107,9 +113,10 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
   let done = 0;
   const on = (d: DetectorName) => !options.only || options.only.includes(d);
   try {
-    const results: SegmentResult[] = await Promise.all(plan.map(async (s) => {
+    const cuts = await segmentCuts(p, plan, window);
+    const results: SegmentResult[] = await Promise.all(plan.map(async (s, i) => {
       const r = await pool.run({
-        url: p.url, start: s.start, end: s.end, origin: p.origin,
+        url: p.url, origin: p.origin, ...cuts[i]!,
         videoStream: p.video?.index ?? -1, audioStream: p.audio?.index ?? -1,
         video: kernelVideoOptions(options.black, options.freeze, fullRange),
         tiles: tileRuleOptions(options.black, options.freeze),
@@ -151,6 +158,7 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
       stats: { frames, decodeFps: Math.round(frames / elapsed), realtimeFactor: Math.round((media / elapsed) * 10) / 10,
         simd: native.simdLevel(), threads: Math.min(threads, plan.length), segments: plan.length,
         decodeErrors: results.reduce((a, r) => a + r.decoded.decodeErrors, 0),
+        framesDecoded: results.reduce((a, r) => a + r.decoded.video, 0),
         readError: results.find((r) => r.decoded.readError)?.decoded.readError ?? null, truncatedAt, avSync },
     };
   } finally {

@@ -1,6 +1,7 @@
 /**
  * Splits a file into time segments for the pool. Segments are at least `minSegment` long
- * (each costs a seek and up to a GOP of pre-roll decoding), a whole number per worker.
+ * (each costs an open and a seek; see keyframes.ts for where they are finally cut), a
+ * whole number per worker.
  */
 export interface SegmentPlan { start: number; end: number }
 

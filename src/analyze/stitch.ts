@@ -9,7 +9,23 @@ function concat<T extends Float64Array | Uint8Array>(parts: T[], make: (n: numbe
   return out;
 }
 
+/**
+ * A segment's first frame was analysed without the frames before it; the segment before
+ * analysed it too, as the continuation of its own chain (its `boundary`), which is what
+ * one pass computes: that row replaces the first one. Later frames of the segment keep
+ * the freeze reference of their own chain, which starts at its first frame; a one-pass
+ * reference that frame matched differs from it by at most the freeze noise, so only a
+ * frame within the noise of the threshold can come out differently.
+ */
+function joinBoundaries(parts: SegmentResult[]): void {
+  for (let k = 1; k < parts.length; k++) {
+    const b = parts[k - 1]!.video.boundary, v = parts[k]!.video;
+    if (b && v.t.length && Math.abs(v.t[0]! - b.t) < 1e-6 && b.row.length === v.columns) v.rows.set(b.row, 0);
+  }
+}
+
 export function stitchVideo(parts: SegmentResult[]): VideoSeries {
+  joinBoundaries(parts);
   return {
     t: concat(parts.map((p) => p.video.t), (n) => new Float64Array(n)),
     rows: concat(parts.map((p) => p.video.rows), (n) => new Float64Array(n)),

@@ -4,10 +4,13 @@
  * read beamcoder's planes in place, and only metric rows (Float64Arrays, transferred, not
  * copied) go back to the main thread.
  *
- * The segment is [start, end) in seconds from the input's first frame. Decoding starts at
- * the keyframe before `start`; frames before `start` are decoded but not analysed, except
- * that the last of them becomes `prev` and the freeze reference, so frame differences and
- * freezes continue across segment boundaries exactly as in one pass.
+ * The segment is [start, end) in seconds from the input's first frame for audio, and
+ * [videoStart, videoEnd) for video. The planner puts video boundaries on keyframes, so
+ * decoding starts where the segment does; the frame at videoEnd is analysed with this
+ * segment's chain too (`boundary`), and the stitcher gives it that row, which is the one a
+ * single pass computes. Where a boundary is not on a keyframe, decoding starts at the
+ * keyframe before it and the frames before videoStart are decoded but not analysed,
+ * except that the last of them seeds `prev` and the freeze reference.
  */
 import { openDecoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
 import { audioChannels, frameDuration as frameDurationOf, streamSeconds as seconds, videoView } from '../decode/frames.js';
@@ -21,6 +24,14 @@ export interface SegmentTask {
   url: string;
   start: number;
   end: number; // Infinity for the last segment
+  /**
+   * The video part of the segment, [videoStart, videoEnd): cut at keyframes where the
+   * planner found them (no pre-roll decoding), else equal to [start, end).
+   */
+  videoStart: number;
+  videoEnd: number;
+  /** Where to seek before decoding, seconds from the first frame (0: no seek). */
+  seekTo: number;
   /** Seconds added to stream timestamps so the first frame of the input is at 0. */
   origin: number;
   videoStream: number; // -1: none
@@ -41,7 +52,12 @@ export interface SegmentTask {
 export interface SegmentResult {
   start: number;
   end: number;
-  video: { t: Float64Array; rows: Float64Array; columns: number; corrupt: Uint8Array; frameDuration: number };
+  video: { t: Float64Array; rows: Float64Array; columns: number; corrupt: Uint8Array; frameDuration: number;
+    /**
+     * The row of the first frame after the segment (at videoEnd), from this segment's
+     * chain: what one pass gives for it. The next segment starts its own chain there.
+     */
+    boundary: { t: number; row: Float64Array } | null };
   /** Per window: [peak, rms, clipped] for each channel. */
   audio: { t0: number; window: number; channels: number; sampleRate: number; count: number; stats: Float64Array;
     /** Onsets (seconds) of test tones at toneFrequency in the first channel. */
@@ -68,7 +84,7 @@ class Growable {
 export default async function analyzeSegment(task: SegmentTask): Promise<SegmentResult> {
   const demuxer = await openInput(task.url);
   try {
-    if (task.start > 0) await demuxer.seek({ time: task.start + task.origin });
+    if (task.seekTo > 0) await demuxer.seek({ time: task.seekTo + task.origin });
     const vs = task.videoStream >= 0 ? demuxer.streams[task.videoStream]! : null;
     const as = task.audioStream >= 0 ? demuxer.streams[task.audioStream]! : null;
     const threads = task.decoderThreads;
@@ -83,6 +99,7 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     let pending: VideoFrame[] = [], pendingT: number[] = [], pendingCorrupt: number[] = [];
     const chain = new VideoChain();
     let videoDone = !vs, audioDone = !as;
+    let boundary: { t: number; row: Float64Array } | null = null;
     let decodedVideo = 0, decodedAudio = 0;
 
     const flushVideo = () => {
@@ -99,14 +116,23 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     // Where each track last delivered (end of its last frame), to find spans without any.
     const frameDuration = vs ? frameDurationOf(vs) : 0;
     const videoGaps: number[] = [], audioGaps: number[] = [];
-    let videoUntil = task.start, audioUntil = task.start;
+    let videoUntil = task.videoStart, audioUntil = task.start;
     const GAP = 0.25;  // shorter holes are timestamp jitter, not a missing track
     const onVideo = (frames: BcFrame[]) => {
       for (const f of frames) {
         decodedVideo++;
         const t = seconds(f.best_effort_timestamp ?? f.pts, vs!.time_base) - task.origin;
-        if (t < task.start) { chain.seed(videoView(f)); videoUntil = Math.max(videoUntil, t + frameDuration); continue; }
-        if (t >= task.end) { videoDone = true; continue; }
+        if (t < task.videoStart) { chain.seed(videoView(f)); videoUntil = Math.max(videoUntil, t + frameDuration); continue; }
+        if (t >= task.videoEnd) {
+          if (!videoDone && Math.abs(t - task.videoEnd) < 1e-6) {
+            flushVideo();
+            chain.analyze([videoView(f)], task.video, out);
+            programme.seriesRow(out, 0, f.width, f.height, series, 0);
+            boundary = { t, row: series.slice() };
+          }
+          videoDone = true;
+          continue;
+        }
         if (t - videoUntil > GAP) videoGaps.push(videoUntil, t);
         videoUntil = Math.max(videoUntil, t + frameDuration);
         pending.push(videoView(f));
@@ -182,7 +208,9 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
         break;
       }
       if (!p) break;
-      if (vdec && p.stream_index === vs!.index && !videoDone) {
+      // Packets shown after videoEnd only delay the frame at videoEnd (the boundary row).
+      const late = p.pts !== null && p.stream_index === vs?.index && seconds(p.pts, vs.time_base) - task.origin > task.videoEnd + 1e-6;
+      if (vdec && p.stream_index === vs!.index && !videoDone && !late) {
         videoPackets.push(p);
         if (videoPackets.length >= GROUP) await sendVideo();
       } else if (adec && p.stream_index === as!.index && !audioDone) {
@@ -217,13 +245,14 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     // Tracks that stopped before the segment's end (or the input's, for the last segment).
     const end = Math.min(task.end, task.duration ?? Infinity);
     if (Number.isFinite(end) && !readError) {
-      if (vs && end - videoUntil > GAP) videoGaps.push(videoUntil, end);
+      const videoEnd = Math.min(task.videoEnd, task.duration ?? Infinity);
+      if (vs && videoEnd - videoUntil > GAP) videoGaps.push(videoUntil, videoEnd);
       if (as && end - audioUntil > GAP) audioGaps.push(audioUntil, end);
     }
     const result: SegmentResult = {
       start: task.start,
       end: task.end,
-      video: { t: times.take(), rows: rows.take(), columns: SERIES_COLUMNS, corrupt: Uint8Array.from(corrupt), frameDuration },
+      video: { t: times.take(), rows: rows.take(), columns: SERIES_COLUMNS, corrupt: Uint8Array.from(corrupt), frameDuration, boundary },
       audio: { t0: audioT0 < 0 ? task.start : audioT0, window: win / (rate || 1), channels: channelsN, sampleRate: rate, count: windows, stats,
         toneOnsets: Float64Array.from(tones) },
       decoded: { video: decodedVideo, audio: decodedAudio, decodeErrors, readError },
