@@ -31,7 +31,12 @@ export interface BcFrame {
   sample_rate: number;
   channels: number;
   flags: { CORRUPT?: boolean };
+  /** Always an object of two booleans (INVALID_BITSTREAM, MISSING_REFERENCE): see frames.ts decodeDamaged. */
   decode_error_flags: Record<string, boolean> | null;
+  key_frame: boolean;
+  pict_type: string | null;
+  /** A plain object of the frame's fields, with only those set (beamcoder's own test per field). */
+  toJSON(): Record<string, unknown>;
 }
 
 export interface BcCodecPar {

@@ -22,6 +22,22 @@ export function videoView(f: BcFrame): VideoFrame {
   return { width: f.width, height: f.height, format: f.format as PixelFormat, data: f.data, linesize: f.linesize };
 }
 
+/**
+ * True when the decoder flagged the frame corrupt or set any decode_error_flags bit.
+ * beamcoder's decode_error_flags getter shows only the INVALID_BITSTREAM and
+ * MISSING_REFERENCE bits, but H.264 marks damaged frames with the others
+ * (FF_DECODE_ERROR_CONCEALMENT_ACTIVE / DECODE_SLICES); its toJSON() lists
+ * decode_error_flags exactly when the whole field is non-zero.
+ */
+export function decodeDamaged(f: BcFrame): boolean {
+  return f.flags?.CORRUPT === true || 'decode_error_flags' in f.toJSON();
+}
+
+/** True for an intra picture: decoding it needs no earlier frame, so it ends propagated damage. */
+export function intraFrame(f: BcFrame): boolean {
+  return f.key_frame === true || f.pict_type === 'I';
+}
+
 /** Limited (tv) or full (pc/jpeg) range, from the pixel format name. */
 export function fullRange(format: string | null): boolean {
   return format !== null && format.startsWith('yuvj');
