@@ -10,9 +10,10 @@
  * freezes continue across segment boundaries exactly as in one pass.
  */
 import { beamcoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
-import { audioChannels, frameDuration as frameDurationOf, streamSeconds as seconds, videoView } from '../decode/frames.js';
+import { audioChannels, decodeDamaged, frameDuration as frameDurationOf, intraFrame, streamSeconds as seconds, videoView } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
 import { joinSamples } from '../metrics/samples.js';
+import { TileTextureRecorder, type TileTexture } from '../metrics/tile-texture.js';
 import { VideoChain } from '../metrics/video-chain.js';
 import { native, type VideoFrame, type VideoOptions } from '../native.js';
 
@@ -33,12 +34,19 @@ export interface SegmentTask {
   toneFrequency: number;
   /** The input's duration from its first frame, seconds (null: unknown). */
   duration: number | null;
+  /** Keep per-tile texture for the corruption detector. */
+  tileTexture: boolean;
 }
 
 export interface SegmentResult {
   start: number;
   end: number;
-  video: { t: Float64Array; rows: Float64Array; columns: number; corrupt: Uint8Array; frameDuration: number };
+  video: { t: Float64Array; rows: Float64Array; columns: number; frameDuration: number;
+    /** Per frame: 1 where the decoder flagged damage; 1 for intra pictures. */
+    corrupt: Uint8Array; key: Uint8Array;
+    /** Times (seconds) of the packets of video decode calls the decoder refused. */
+    errorTimes: Float64Array;
+    texture: TileTexture | null };
   /** Per window: [peak, rms, clipped] for each channel. */
   audio: { t0: number; window: number; channels: number; sampleRate: number; count: number; stats: Float64Array;
     /** Onsets (seconds) of test tones at toneFrequency in the first channel. */
@@ -76,8 +84,9 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     const layout = native.videoLayout(task.video);
     const cols = layout.frameColumns;
     const out = new Float64Array(task.batch * layout.rowWidth);
-    const times = new Growable(), rows = new Growable(), corrupt: number[] = [];
-    let pending: VideoFrame[] = [], pendingT: number[] = [], pendingCorrupt: number[] = [];
+    const times = new Growable(), rows = new Growable(), corrupt: number[] = [], key: number[] = [], errorTimes: number[] = [];
+    const texture = task.tileTexture ? new TileTextureRecorder(layout) : null;
+    let pending: VideoFrame[] = [], pendingT: number[] = [], pendingCorrupt: number[] = [], pendingKey: number[] = [];
     const chain = new VideoChain();
     let videoDone = !vs, audioDone = !as;
     let decodedVideo = 0, decodedAudio = 0;
@@ -86,9 +95,11 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
       if (!pending.length) return;
       chain.analyze(pending, task.video, out);
       for (let i = 0; i < pending.length; i++) rows.push(out.subarray(i * layout.rowWidth, i * layout.rowWidth + cols));
+      texture?.push(out, pending.length);
       times.push(pendingT);
       corrupt.push(...pendingCorrupt);
-      pending = []; pendingT = []; pendingCorrupt = [];
+      key.push(...pendingKey);
+      pending = []; pendingT = []; pendingCorrupt = []; pendingKey = [];
     };
     // Where each track last delivered (end of its last frame), to find spans without any.
     const frameDuration = vs ? frameDurationOf(vs) : 0;
@@ -105,8 +116,8 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
         videoUntil = Math.max(videoUntil, t + frameDuration);
         pending.push(videoView(f));
         pendingT.push(t);
-        const err = f.decode_error_flags ? Object.values(f.decode_error_flags).some(Boolean) : false;
-        pendingCorrupt.push(f.flags?.CORRUPT || err ? 1 : 0);
+        pendingCorrupt.push(decodeDamaged(f) ? 1 : 0);
+        pendingKey.push(intraFrame(f) ? 1 : 0);
         if (pending.length === task.batch) flushVideo();
       }
     };
@@ -156,7 +167,14 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     let videoPackets: BcPacket[] = [], audioPackets: BcPacket[] = [];
     let videoReady: BcFrame[] = [];
     const sendVideo = async () => {
-      const inFlight = decode(vdec!, videoPackets);
+      // A refused group is damage at its first packet's time (when that is in the segment).
+      const first = videoPackets.find((p) => p.pts !== null);
+      const at = first ? seconds(first.pts!, vs!.time_base) - task.origin : NaN;
+      const inFlight = vdec!.decode(videoPackets).then((r) => r.frames, () => {
+        decodeErrors++;
+        if (at >= task.start && at < task.end) errorTimes.push(at);
+        return [] as BcFrame[];
+      });
       videoPackets = [];
       onVideo(videoReady); // kernels overlap the decode in flight
       videoReady = await inFlight;
@@ -217,7 +235,8 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     const result: SegmentResult = {
       start: task.start,
       end: task.end,
-      video: { t: times.take(), rows: rows.take(), columns: cols, corrupt: Uint8Array.from(corrupt), frameDuration },
+      video: { t: times.take(), rows: rows.take(), columns: cols, corrupt: Uint8Array.from(corrupt), key: Uint8Array.from(key), frameDuration,
+        errorTimes: Float64Array.from(errorTimes), texture: texture?.take() ?? null },
       audio: { t0: audioT0 < 0 ? task.start : audioT0, window: win / (rate || 1), channels: channelsN, sampleRate: rate, count: windows, stats,
         toneOnsets: Float64Array.from(tones) },
       decoded: { video: decodedVideo, audio: decodedAudio, decodeErrors, readError },
