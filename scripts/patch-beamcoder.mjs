@@ -175,6 +175,9 @@ static napi_status vqmonLeanFrame(napi_env env, AVFrame* fr, napi_value* result)
   if ((s = vqmonSetInt(env, obj, "sample_rate", fr->sample_rate)) != napi_ok) return s;
   if ((s = vqmonSetInt(env, obj, "channels", fr->channels)) != napi_ok) return s;
   if ((s = vqmonSetBool(env, obj, "key_frame", fr->key_frame != 0)) != napi_ok) return s;
+  const char pict[2] = { av_get_picture_type_char(fr->pict_type), 0 };
+  if ((s = vqmonSet(env, obj, "pict_type", fr->pict_type == AV_PICTURE_TYPE_NONE ? napi_get_null(env, &v)
+      : napi_create_string_utf8(env, pict, 1, &v), &v)) != napi_ok) return s;
   if ((s = vqmonSetTs(env, obj, "pts", fr->pts)) != napi_ok) return s;
   if ((s = vqmonSetTs(env, obj, "best_effort_timestamp", fr->best_effort_timestamp)) != napi_ok) return s;
   if ((s = napi_create_object(env, &flags)) != napi_ok) return s;

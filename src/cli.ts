@@ -11,7 +11,7 @@ if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(Mat
 
 const USAGE = `usage:
   vqmon analyze <file-or-url> [--json | --ndjson] [--only freeze,black,silence,clipping,av_sync,
-                              audio_missing,video_missing]
+                              audio_missing,video_missing,corruption]
                               [--config options.json] [--threads N]
   vqmon watch <url>... [--ndjson] [--config options.json]
                               live inputs until Ctrl-C; events as they happen

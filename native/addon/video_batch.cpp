@@ -10,7 +10,8 @@ const char* const kFrameColumnNames[kFrameColumns] = {
     "blockH",   "blockV",    "block8",   "block16",   "edgeMean",    "chromaMeanU",
     "chromaMeanV", "chromaFarRatio", "isRef"};
 const char* const kTileColumnNames[kTileColumns] = {"mafdPrev", "mafdRef",   "lumaMean",
-                                                    "blackRatio", "block8", "chromaFarRatio"};
+                                                    "blackRatio", "block8", "chromaFarRatio",
+                                                    "edgeMean"};
 
 namespace {
 
@@ -94,6 +95,8 @@ int run_video_batch(const vq::KernelTable& k, const std::vector<FrameDesc>& fram
         to[kTileBlock8] = block_ratio(lt.grad_h_grid + lt.grad_v_grid, gc.h_grid + gc.v_grid,
                                       lt.grad_h_off + lt.grad_v_off, gc.h_off + gc.v_off);
         to[kTileChromaFarRatio] = chroma && lc ? static_cast<double>(C.tiles[t].far) / lc : 0.0;
+        const uint64_t tile_off_n = gc.h_off + gc.v_off;
+        to[kTileEdgeMean] = tile_off_n ? static_cast<double>(lt.grad_h_off + lt.grad_v_off) / tile_off_n : 0.0;
         if (!masked || o.tile_mask[t]) {
           sad_p += tp;
           sad_r += tr;

@@ -49,7 +49,9 @@ enum FrameColumn : int {
   kFrameColumns
 };
 enum TileColumn : int { kTileMafdPrev, kTileMafdRef, kTileLumaMean, kTileBlackRatio,
-                        kTileBlock8, kTileChromaFarRatio, kTileColumns };
+                        kTileBlock8, kTileChromaFarRatio,
+                        kTileEdgeMean,  // mean off-grid luma gradient of the tile (texture; damage adds it)
+                        kTileColumns };
 
 extern const char* const kFrameColumnNames[kFrameColumns];
 extern const char* const kTileColumnNames[kTileColumns];

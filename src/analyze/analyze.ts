@@ -10,6 +10,7 @@ import { detectBlack, type BlackOptions } from '../detectors/black.js';
 import { avSyncDefaults, avSyncEvents, flashTimes, measureAvSync, type AvSyncMeasurement, type AvSyncOptions } from '../detectors/avsync.js';
 import { dropFreezeUnderBlack } from '../detectors/combine.js';
 import { detectClipping, clippingDefaults, type ClippingOptions } from '../detectors/clipping.js';
+import { detectCorruption, type CorruptionOptions } from '../detectors/corruption.js';
 import { detectMissing, type MissingOptions } from '../detectors/missing.js';
 import { detectFreeze, type FreezeOptions } from '../detectors/freeze.js';
 import { checkGraphicsOptions } from '../detectors/graphics.js';
@@ -25,7 +26,7 @@ import { segmentCuts } from './keyframes.js';
 import { planSegments } from './segments.js';
 import { stitchAudio, stitchGaps, stitchTones, stitchVideo } from './stitch.js';
 
-export const DETECTORS = ['freeze', 'black', 'silence', 'clipping', 'av_sync', 'audio_missing', 'video_missing'] as const;
+export const DETECTORS = ['freeze', 'black', 'silence', 'clipping', 'av_sync', 'audio_missing', 'video_missing', 'corruption'] as const;
 export type DetectorName = (typeof DETECTORS)[number];
 
 export interface AnalyzeOptions {
@@ -38,6 +39,7 @@ export interface AnalyzeOptions {
   av_sync?: AvSyncOptions;
   audio_missing?: MissingOptions;
   video_missing?: MissingOptions;
+  corruption?: CorruptionOptions;
   /** Worker threads [cores]. */
   threads?: number;
   /** Audio window, seconds [0.05]. */
@@ -94,6 +96,17 @@ function checkOptions(o: AnalyzeOptions) {
   positive(o.silence?.minDuration, 'silence.minDuration');
   if (o.silence?.level !== undefined && !(o.silence.level <= 0)) throw new VqmonError('ERR_VQMON_INVALID_ARG', 'silence.level is in dBFS and must be <= 0');
   positive(o.clipping?.clipLevel, 'clipping.clipLevel', 1);
+  const flag = (v: boolean | undefined, name: string) => {
+    if (v !== undefined && typeof v !== 'boolean') throw new VqmonError('ERR_VQMON_INVALID_ARG', `${name} must be true or false, got ${String(v)}`);
+  };
+  flag(o.corruption?.decoder, 'corruption.decoder');
+  flag(o.corruption?.pixels, 'corruption.pixels');
+  if (o.corruption?.minTiles !== undefined && !(Number.isInteger(o.corruption.minTiles) && o.corruption.minTiles >= 1 && o.corruption.minTiles <= 64)) {
+    throw new VqmonError('ERR_VQMON_INVALID_ARG', `corruption.minTiles must be an integer in [1, 64] (tiles of the 8x8 grid), got ${String(o.corruption.minTiles)}`);
+  }
+  positive(o.corruption?.maxRecovery, 'corruption.maxRecovery');
+  positive(o.corruption?.mergeGap, 'corruption.mergeGap');
+  positive(o.corruption?.minDuration, 'corruption.minDuration');
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1 && o.threads <= 256)) {
     throw new VqmonError('ERR_VQMON_INVALID_ARG', 'threads must be an integer in [1, 256]');
   }
@@ -106,12 +119,14 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
   const threads = options.threads ?? availableParallelism();
   const window = options.audioWindow ?? 0.05;
   const plan = p.seekable ? planSegments(p.duration, threads, { quantum: window }) : [{ start: 0, end: Infinity }];
-  // Workers decode side by side; give each decoder its share of the cores.
-  const decoderThreads = Math.max(1, Math.floor(availableParallelism() / Math.min(threads, plan.length)));
+  const on = (d: DetectorName) => !options.only || options.only.includes(d);
+  // Workers decode side by side; give each decoder its share of the cores. The corruption
+  // detector needs one thread a decoder: how H.264 conceals damage (and which frames it
+  // flags) changes with frame threads from run to run, and with slice threads too.
+  const decoderThreads = on('corruption') ? 1 : Math.max(1, Math.floor(availableParallelism() / Math.min(threads, plan.length)));
   const fullRange = (p.video?.pixelFormat ?? '').startsWith('yuvj');
   const pool = new SegmentPool({ threads: Math.min(threads, plan.length) });
   let done = 0;
-  const on = (d: DetectorName) => !options.only || options.only.includes(d);
   try {
     const cuts = await segmentCuts(p, plan, window);
     const results: SegmentResult[] = await Promise.all(plan.map(async (s, i) => {
@@ -124,6 +139,7 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
         clipLevel: options.clipping?.clipLevel ?? clippingDefaults.clipLevel, decoderThreads,
         duration: p.duration !== null ? p.duration - p.origin : null,
         toneFrequency: on('av_sync') && p.video ? options.av_sync?.frequency ?? avSyncDefaults.frequency : 0,
+        tileTexture: on('corruption'),
       }, options.signal).catch((e: unknown) => {
         if (options.signal?.aborted) throw new VqmonError('ERR_VQMON_ABORTED', 'analysis aborted');
         throw e;
@@ -142,6 +158,7 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
       ...avSyncEvents(avSync, options.av_sync),
       ...(on('video_missing') ? detectMissing('video_missing', stitchGaps(results, 'video'), options.video_missing) : []),
       ...(on('audio_missing') ? detectMissing('audio_missing', stitchGaps(results, 'audio'), options.audio_missing) : []),
+      ...(on('corruption') && p.video ? detectCorruption(video, options.corruption) : []),
     ]).sort((a, b) => a.start - b.start || a.type.localeCompare(b.type));
     const elapsed = (performance.now() - t0) / 1000;
     const lastVideo = video.t.length ? video.t[video.t.length - 1]! + video.frameDuration : 0;

@@ -1,8 +1,9 @@
 /** Joins segment results, in order, into one video and one audio series. */
 import type { AudioSeries, VideoSeries } from '../detectors/types.js';
+import type { TileTexture } from '../metrics/tile-texture.js';
 import type { SegmentResult } from '../pool/segment-worker.js';
 
-function concat<T extends Float64Array | Uint8Array>(parts: T[], make: (n: number) => T): T {
+function concat<T extends Float64Array | Uint8Array | Uint16Array>(parts: T[], make: (n: number) => T): T {
   const out = make(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
   for (const p of parts) { out.set(p, o); o += p.length; }
@@ -20,7 +21,9 @@ function concat<T extends Float64Array | Uint8Array>(parts: T[], make: (n: numbe
 function joinBoundaries(parts: SegmentResult[]): void {
   for (let k = 1; k < parts.length; k++) {
     const b = parts[k - 1]!.video.boundary, v = parts[k]!.video;
-    if (b && v.t.length && Math.abs(v.t[0]! - b.t) < 1e-6 && b.row.length === v.columns) v.rows.set(b.row, 0);
+    if (!b || !v.t.length || Math.abs(v.t[0]! - b.t) >= 1e-6 || b.row.length !== v.columns) continue;
+    v.rows.set(b.row, 0);
+    if (v.texture?.cut.length) v.texture.cut[0] = b.cut;
   }
 }
 
@@ -31,7 +34,22 @@ export function stitchVideo(parts: SegmentResult[]): VideoSeries {
     rows: concat(parts.map((p) => p.video.rows), (n) => new Float64Array(n)),
     columns: parts[0]?.video.columns ?? 0,
     corrupt: concat(parts.map((p) => p.video.corrupt), (n) => new Uint8Array(n)),
+    key: concat(parts.map((p) => p.video.key), (n) => new Uint8Array(n)),
+    errorTimes: concat(parts.map((p) => p.video.errorTimes), (n) => new Float64Array(n)),
+    texture: stitchTexture(parts),
     frameDuration: parts[0]?.video.frameDuration ?? 0,
+  };
+}
+
+function stitchTexture(parts: SegmentResult[]): TileTexture | null {
+  const all = parts.map((p) => p.video.texture);
+  if (!all.length || all.some((x) => !x)) return null;
+  const ts = all as TileTexture[];
+  return {
+    tiles: ts[0]!.tiles,
+    edge: concat(ts.map((x) => x.edge), (n) => new Uint16Array(n)),
+    block8: concat(ts.map((x) => x.block8), (n) => new Uint16Array(n)),
+    cut: concat(ts.map((x) => x.cut), (n) => new Uint8Array(n)),
   };
 }
 

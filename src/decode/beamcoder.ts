@@ -31,7 +31,10 @@ export interface BcFrame {
   sample_rate: number;
   channels: number;
   flags: { CORRUPT?: boolean };
+  /** Lean frames (openDecoder): null when no bit is set, else every bit by name. */
   decode_error_flags: Record<string, boolean> | null;
+  key_frame: boolean;
+  pict_type: string | null;
 }
 
 export interface BcCodecPar {

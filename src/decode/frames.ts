@@ -22,6 +22,21 @@ export function videoView(f: BcFrame): VideoFrame {
   return { width: f.width, height: f.height, format: f.format as PixelFormat, data: f.data, linesize: f.linesize };
 }
 
+/**
+ * True when the decoder flagged the frame corrupt or set any decode_error_flags bit.
+ * H.264 marks damaged frames with FF_DECODE_ERROR_CONCEALMENT_ACTIVE / DECODE_SLICES,
+ * bits beamcoder's own getter does not show; lean frames (openDecoder) carry
+ * decode_error_flags only when the field is non-zero, with every bit.
+ */
+export function decodeDamaged(f: BcFrame): boolean {
+  return f.flags?.CORRUPT === true || f.decode_error_flags != null;
+}
+
+/** True for an intra picture: decoding it needs no earlier frame, so it ends propagated damage. */
+export function intraFrame(f: BcFrame): boolean {
+  return f.key_frame === true || f.pict_type === 'I';
+}
+
 /** Limited (tv) or full (pc/jpeg) range, from the pixel format name. */
 export function fullRange(format: string | null): boolean {
   return format !== null && format.startsWith('yuvj');

@@ -1,4 +1,5 @@
 /** What detectors read and what they emit. */
+import type { TileTexture } from '../metrics/tile-texture.js';
 
 /** One defect. Times are seconds from the input's first frame (first frame = 0). */
 export interface VqEvent {
@@ -18,6 +19,12 @@ export interface VideoSeries {
   columns: number;
   /** 1 where the decoder flagged the frame corrupt or reported decode errors. */
   corrupt: Uint8Array;
+  /** 1 for intra pictures (keyframes): they end damage carried by references. */
+  key: Uint8Array;
+  /** Times (seconds) of video packets the decoder refused, in time order. */
+  errorTimes: Float64Array;
+  /** Per-tile texture (src/metrics/tile-texture.ts), when the corruption detector asked for it. */
+  texture: TileTexture | null;
   /** Nominal frame duration in seconds (0 when unknown). */
   frameDuration: number;
 }

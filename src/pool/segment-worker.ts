@@ -13,10 +13,11 @@
  * except that the last of them seeds `prev` and the freeze reference.
  */
 import { openDecoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
-import { audioChannels, frameDuration as frameDurationOf, streamSeconds as seconds, videoView } from '../decode/frames.js';
+import { audioChannels, decodeDamaged, frameDuration as frameDurationOf, intraFrame, streamSeconds as seconds, videoView } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
 import { ProgrammeTiles, SERIES_COLUMNS, type TileRuleOptions } from '../detectors/graphics.js';
 import { joinSamples } from '../metrics/samples.js';
+import { isCut, TileTextureRecorder, type TileTexture } from '../metrics/tile-texture.js';
 import { VideoChain } from '../metrics/video-chain.js';
 import { native, type VideoFrame, type VideoOptions } from '../native.js';
 
@@ -47,17 +48,25 @@ export interface SegmentTask {
   toneFrequency: number;
   /** The input's duration from its first frame, seconds (null: unknown). */
   duration: number | null;
+  /** Keep per-tile texture for the corruption detector. */
+  tileTexture: boolean;
 }
 
 export interface SegmentResult {
   start: number;
   end: number;
-  video: { t: Float64Array; rows: Float64Array; columns: number; corrupt: Uint8Array; frameDuration: number;
+  video: { t: Float64Array; rows: Float64Array; columns: number; frameDuration: number;
+    /** Per frame: 1 where the decoder flagged damage; 1 for intra pictures. */
+    corrupt: Uint8Array; key: Uint8Array;
+    /** Times (seconds) of the packets of video decode calls the decoder refused. */
+    errorTimes: Float64Array;
+    texture: TileTexture | null;
     /**
-     * The row of the first frame after the segment (at videoEnd), from this segment's
-     * chain: what one pass gives for it. The next segment starts its own chain there.
+     * The first frame after the segment (at videoEnd) as this segment's chain sees it:
+     * what one pass gives for it (its row, and its cut flag for the tile texture). The
+     * next segment starts its own chain there.
      */
-    boundary: { t: number; row: Float64Array } | null };
+    boundary: { t: number; row: Float64Array; cut: number } | null };
   /** Per window: [peak, rms, clipped] for each channel. */
   audio: { t0: number; window: number; channels: number; sampleRate: number; count: number; stats: Float64Array;
     /** Onsets (seconds) of test tones at toneFrequency in the first channel. */
@@ -95,11 +104,12 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     const programme = new ProgrammeTiles(layout, task.tiles);
     const series = new Float64Array(SERIES_COLUMNS);
     const out = new Float64Array(task.batch * layout.rowWidth);
-    const times = new Growable(), rows = new Growable(), corrupt: number[] = [];
-    let pending: VideoFrame[] = [], pendingT: number[] = [], pendingCorrupt: number[] = [];
+    const times = new Growable(), rows = new Growable(), corrupt: number[] = [], key: number[] = [], errorTimes: number[] = [];
+    const texture = task.tileTexture ? new TileTextureRecorder(layout) : null;
+    let pending: VideoFrame[] = [], pendingT: number[] = [], pendingCorrupt: number[] = [], pendingKey: number[] = [];
     const chain = new VideoChain();
     let videoDone = !vs, audioDone = !as;
-    let boundary: { t: number; row: Float64Array } | null = null;
+    let boundary: { t: number; row: Float64Array; cut: number } | null = null;
     let decodedVideo = 0, decodedAudio = 0;
 
     const flushVideo = () => {
@@ -109,9 +119,11 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
         programme.seriesRow(out, i * layout.rowWidth, pending[i]!.width, pending[i]!.height, series, 0);
         rows.push(series);
       }
+      texture?.push(out, pending.length);
       times.push(pendingT);
       corrupt.push(...pendingCorrupt);
-      pending = []; pendingT = []; pendingCorrupt = [];
+      key.push(...pendingKey);
+      pending = []; pendingT = []; pendingCorrupt = []; pendingKey = [];
     };
     // Where each track last delivered (end of its last frame), to find spans without any.
     const frameDuration = vs ? frameDurationOf(vs) : 0;
@@ -128,7 +140,7 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
             flushVideo();
             chain.analyze([videoView(f)], task.video, out);
             programme.seriesRow(out, 0, f.width, f.height, series, 0);
-            boundary = { t, row: series.slice() };
+            boundary = { t, row: series.slice(), cut: isCut(out, 0, layout) ? 1 : 0 };
           }
           videoDone = true;
           continue;
@@ -137,8 +149,8 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
         videoUntil = Math.max(videoUntil, t + frameDuration);
         pending.push(videoView(f));
         pendingT.push(t);
-        const err = f.decode_error_flags ? Object.values(f.decode_error_flags).some(Boolean) : false;
-        pendingCorrupt.push(f.flags?.CORRUPT || err ? 1 : 0);
+        pendingCorrupt.push(decodeDamaged(f) ? 1 : 0);
+        pendingKey.push(intraFrame(f) ? 1 : 0);
         if (pending.length === task.batch) flushVideo();
       }
     };
@@ -188,7 +200,14 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     let videoPackets: BcPacket[] = [], audioPackets: BcPacket[] = [];
     let videoReady: BcFrame[] = [];
     const sendVideo = async () => {
-      const inFlight = decode(vdec!, videoPackets);
+      // A refused group is damage at its first packet's time (when that is in the segment).
+      const first = videoPackets.find((p) => p.pts !== null);
+      const at = first ? seconds(first.pts!, vs!.time_base) - task.origin : NaN;
+      const inFlight = vdec!.decode(videoPackets).then((r) => r.frames, () => {
+        decodeErrors++;
+        if (at >= task.start && at < task.end) errorTimes.push(at);
+        return [] as BcFrame[];
+      });
       videoPackets = [];
       onVideo(videoReady); // kernels overlap the decode in flight
       videoReady = await inFlight;
@@ -252,7 +271,8 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     const result: SegmentResult = {
       start: task.start,
       end: task.end,
-      video: { t: times.take(), rows: rows.take(), columns: SERIES_COLUMNS, corrupt: Uint8Array.from(corrupt), frameDuration, boundary },
+      video: { t: times.take(), rows: rows.take(), columns: SERIES_COLUMNS, corrupt: Uint8Array.from(corrupt), key: Uint8Array.from(key), frameDuration,
+        errorTimes: Float64Array.from(errorTimes), texture: texture?.take() ?? null, boundary },
       audio: { t0: audioT0 < 0 ? task.start : audioT0, window: win / (rate || 1), channels: channelsN, sampleRate: rate, count: windows, stats,
         toneOnsets: Float64Array.from(tones) },
       decoded: { video: decodedVideo, audio: decodedAudio, decodeErrors, readError },

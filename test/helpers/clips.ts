@@ -75,3 +75,39 @@ export function channelGraphicsVf({ ticker = true, clock = true, logo = false } 
       "drawtext=text='TV1':fontsize=h*0.1:fontcolor=blue:x=w*0.07:y=h*0.08"] : []),
   ].join(',');
 }
+
+/**
+ * A copy of `src` (remuxed to MPEG-TS, codecs copied) whose video packets with
+ * presentation time in [from, to] seconds (from the first video packet) are damaged by the
+ * `noise` bitstream filter: about one byte in `amount` changed.
+ */
+export function noiseDamaged(name: string, src: string, from: number, to: number, amount: number): string {
+  return clip(name, ['-i', src, '-map', '0', '-c', 'copy',
+    '-bsf:v', `noise=amount='between((pts-startpts)*tb,${from},${to})*${amount}'`, '-f', 'mpegts', 'OUT']);
+}
+
+export interface PacketInfo { t: number; key: boolean; hash: string }
+
+/** Video packets of a file: time from the input's start (vqmon's 0), key flag, payload hash. */
+export function videoPackets(file: string): PacketInfo[] {
+  const r = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_data_hash', 'md5',
+    '-show_entries', 'packet=pts_time,flags,data_hash:format=start_time', '-of', 'json', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`ffprobe failed for ${file}: ${r.stderr}`);
+  const j = JSON.parse(r.stdout) as { packets: Array<{ pts_time: string; flags: string; data_hash: string }>; format: { start_time: string } };
+  const origin = Number(j.format.start_time);
+  return j.packets.map((p) => ({ t: Number(p.pts_time) - origin, key: p.flags.startsWith('K'), hash: p.data_hash }));
+}
+
+/**
+ * Where the noise filter really changed a copy: the first and last damaged packets' times,
+ * and the first keyframe after the last one (where the picture recovers; null if none).
+ */
+export function damageSpan(clean: string, damaged: string): { first: number; last: number; recovery: number | null } {
+  const a = videoPackets(clean), b = videoPackets(damaged);
+  if (a.length !== b.length) throw new Error('packet counts differ');
+  const hit = b.filter((p, i) => p.hash !== a[i]!.hash).map((p) => p.t);
+  if (!hit.length) throw new Error('the noise filter damaged nothing');
+  const first = Math.min(...hit), last = Math.max(...hit);
+  const key = b.filter((p) => p.key && p.t > last).map((p) => p.t);
+  return { first, last, recovery: key.length ? Math.min(...key) : null };
+}
