@@ -8,6 +8,7 @@ import { beamcoder, type BcDecoder, type BcFrame, type BcPacket } from '../decod
 import { audioChannels, frameDuration, kernelReadable, streamSeconds as seconds, videoView } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
 import { blackDefaults } from '../detectors/black.js';
+import { BlockinessScorer, blockinessDefaults, type BlockinessOptions, type ScoredFrame } from '../detectors/blockiness.js';
 import { freezeDefaults } from '../detectors/freeze.js';
 import { dbfs, silenceDefaults } from '../detectors/silence.js';
 import { joinSamples } from '../metrics/samples.js';
@@ -18,6 +19,7 @@ import { FreezeTracker, RunTracker, type LiveEvent } from './run-tracker.js';
 export interface LiveOptions {
   freeze?: { minDuration?: number; noise?: number; refreshTolerance?: number; refreshInterval?: number };
   black?: { minDuration?: number; pixelThreshold?: number; pictureThreshold?: number };
+  blockiness?: BlockinessOptions;
   silence?: { minDuration?: number; level?: number };
   /** Seconds without any packet that make a stall [2]. */
   stallTimeout?: number;
@@ -36,6 +38,8 @@ export class LiveInput {
   private readonly freeze: FreezeTracker;
   private readonly black: RunTracker;
   private readonly silence: RunTracker;
+  private readonly blockiness: RunTracker;
+  private readonly blockScorer: BlockinessScorer;
   private readonly chain = new VideoChain();
   private prevT = 0;
   private readonly layout;
@@ -51,6 +55,8 @@ export class LiveInput {
       options.freeze?.refreshTolerance ?? freezeDefaults.refreshTolerance, options.freeze?.refreshInterval ?? freezeDefaults.refreshInterval, ev);
     this.black = new RunTracker('black', options.black?.minDuration ?? blackDefaults.minDuration, ev);
     this.silence = new RunTracker('silence', options.silence?.minDuration ?? silenceDefaults.minDuration, ev);
+    this.blockiness = new RunTracker('blockiness', options.blockiness?.minDuration ?? blockinessDefaults.minDuration, ev);
+    this.blockScorer = new BlockinessScorer(options.blockiness?.baselineWindow);
     this.layout = native.videoLayout({});
     this.out = new Float64Array(16 * this.layout.rowWidth);
     this.done = this.run();
@@ -95,7 +101,8 @@ export class LiveInput {
       }
     } finally {
       if (this.watchdog) clearInterval(this.watchdog);
-      for (const t of [this.freeze, this.black, this.silence, this.stall]) t.close();
+      this.onBlockiness(this.blockScorer.flush());
+      for (const t of [this.freeze, this.black, this.blockiness, this.silence, this.stall]) t.close();
     }
   }
 
@@ -109,8 +116,10 @@ export class LiveInput {
       const adec: BcDecoder | null = as ? bc.decoder({ demuxer: dm, stream_index: as.index }) : null;
       if (as) this.audio = { rate: as.codecpar.sample_rate, channels: as.codecpar.channels, pending: Array.from({ length: as.codecpar.channels }, () => []), count: 0, t0: -1 };
       const fd = (vs && frameDuration(vs)) || 1 / 25;
-      // A new session starts a new reference chain (the picture may have changed).
+      // A new session starts a new reference chain and blockiness baseline (the picture may have changed).
       this.chain.reset();
+      this.onBlockiness(this.blockScorer.flush());
+      this.blockScorer.reset();
       while (!this.stopped) {
         const p: BcPacket | null = await dm.read();
         if (!p) break;
@@ -139,15 +148,23 @@ export class LiveInput {
       const hadPrev = this.chain.prev !== null;
       this.chain.analyze(batch, options, this.out);
       const c = this.layout.rowWidth, isRef = frameColumn('isRef'), blackRatio = frameColumn('blackRatio'), step = frameColumn('mafdPrev');
+      const blockTiles = frameColumn('blockTiles');
       const pic = this.options.black?.pictureThreshold ?? blackDefaults.pictureThreshold;
       for (let i = 0; i < batch.length; i++) {
         const t = times[s + i]!;
         const frozen = (i > 0 || hadPrev) && this.out[i * c + isRef] === 0;
         this.freeze.update(frozen, this.out[i * c + step]!, t, t + fd, this.prevT);
         this.black.update(this.out[i * c + blackRatio]! >= pic, t, t + fd);
+        this.onBlockiness(this.blockScorer.push(t, t + fd, this.out[i * c + blockTiles]!));
         this.prevT = t;
       }
     }
+  }
+
+  /** Scored frames come back a few frames late (the score is a centred median). */
+  private onBlockiness(frames: ScoredFrame[]) {
+    const threshold = this.options.blockiness?.threshold ?? blockinessDefaults.threshold;
+    for (const f of frames) this.blockiness.update(f.score >= threshold, f.t0, f.t1, f.t0, f.score);
   }
 
   private onAudio(frames: BcFrame[], tb: [number, number]) {

@@ -60,3 +60,21 @@ export function syncClip(offsetMs: number, seconds = 10): string {
     '-f', 'lavfi', '-i', `aevalsrc='0.5*sin(2*PI*1000*t)*gte(t,${a})*lt(mod(t-${a},1),0.05)':s=48000:d=${seconds}`,
     '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'pcm_s16le', 'OUT']);
 }
+
+/**
+ * Clips encoded separately (give them a .ts name: MPEG-TS joins byte for byte) played one
+ * after the other: the concat protocol reads them as one stream and the remux makes the
+ * timestamps continuous. For defects an encoder makes in one span only (a starved part).
+ */
+export function joinedClip(name: string, parts: string[]): string {
+  return clip(name, ['-i', `concat:${parts.join('|')}`, '-c', 'copy', 'OUT']);
+}
+
+/**
+ * testsrc2 averaged with a slowly turning black-to-white gradient, plus mild noise: flat
+ * bars, text, smooth ramps and grain, where a starved block codec shows its 8x8 grid.
+ */
+export const texturedInput = (seconds: number) => [
+  '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=30:duration=${seconds}`,
+  '-f', 'lavfi', '-i', `gradients=size=320x180:rate=30:duration=${seconds}:speed=0.02:c0=black:c1=white:seed=1`,
+  '-filter_complex', '[0][1]blend=all_mode=average,noise=alls=6:allf=t'];
