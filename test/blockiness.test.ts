@@ -11,7 +11,7 @@ import { detectBlockiness } from '../src/detectors/blockiness.js';
 import { TrailingQuantile } from '../src/detectors/trailing-quantile.js';
 import type { VideoSeries, VqEvent } from '../src/detectors/types.js';
 import { FRAME_COLUMNS, frameColumn } from '../src/native.js';
-import { clip, joinedClip, sharedMedia, texturedInput } from './helpers/clips.js';
+import { blockyZoneClip, clip, joinedClip, sharedMedia, texturedInput } from './helpers/clips.js';
 
 const TOL = 0.25;
 const x264 = ['-an', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'];
@@ -27,10 +27,7 @@ function expectSpan(e: VqEvent | undefined, start: number, end: number) {
 const blocky = (r: { events: VqEvent[] }) => r.events.filter((e) => e.type === 'blockiness');
 
 describe('blockiness on encoded clips', () => {
-  // Frames 120-209 (4-7 s) at QP 51 without deblocking; a keyframe at 4 s, and I-frames at
-  // the zone's QP (ipratio=1), so the blocking starts on one frame.
-  const zoned = () => clip('blocky-zone.mp4', [...texturedInput(10), ...x264, '-g', '60', '-crf', '23',
-    '-force_key_frames', '4', '-x264-params', 'zones=120,209,q=51,no-deblock=1:ipratio=1', 'OUT']);
+  const zoned = blockyZoneClip;
 
   it('x264 QP 51 without deblocking, 4-7 s: found, nothing else', async () => {
     const r = await analyze(zoned(), { threads: 1 });

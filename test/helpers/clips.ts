@@ -78,3 +78,12 @@ export const texturedInput = (seconds: number) => [
   '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=30:duration=${seconds}`,
   '-f', 'lavfi', '-i', `gradients=size=320x180:rate=30:duration=${seconds}:speed=0.02:c0=black:c1=white:seed=1`,
   '-filter_complex', '[0][1]blend=all_mode=average,noise=alls=6:allf=t'];
+
+/**
+ * 10 s of texturedInput in H.264 with frames 120-209 (4-7 s) at QP 51 and the deblocking
+ * filter off: a keyframe at 4 s and I-frames at the zone's QP (ipratio=1), so the blocking
+ * starts on one frame.
+ */
+export const blockyZoneClip = () => clip('blocky-zone.mp4', [...texturedInput(10),
+  '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '60', '-crf', '23',
+  '-force_key_frames', '4', '-x264-params', 'zones=120,209,q=51,no-deblock=1:ipratio=1', 'OUT']);
