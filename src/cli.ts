@@ -10,8 +10,8 @@ import { availableParallelism } from 'node:os';
 if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(Math.max(4, availableParallelism() + 2));
 
 const USAGE = `usage:
-  vqmon analyze <file-or-url> [--json | --ndjson] [--only freeze,black,silence,clipping,av_sync,
-                              audio_missing,video_missing,corruption]
+  vqmon analyze <file-or-url> [--json | --ndjson] [--only freeze,black,blockiness,silence,clipping,
+                              av_sync,audio_missing,video_missing,corruption]
                               [--config options.json] [--threads N]
   vqmon watch <url>... [--ndjson] [--config options.json]
                               live inputs until Ctrl-C; events as they happen

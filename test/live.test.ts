@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 import { createMonitor, type LiveEvent } from '../src/live/monitor.js';
-import { freezeVf } from './helpers/clips.js';
+import { blockyZoneClip, freezeVf } from './helpers/clips.js';
 
 describe('live UDP input', () => {
   it('freeze reported within minDuration + 1 s of its onset; stall when the source stops', async () => {
@@ -46,5 +46,37 @@ describe('live UDP input', () => {
     expect(Math.abs(stall!.e.start - 9)).toBeLessThanOrEqual(0.5);
     expect(seen.every((s) => s.e.input === url)).toBe(true);
     expect(seen.filter((s) => !['freeze', 'stall'].includes(s.e.type))).toEqual([]);
+  }, 40_000);
+
+  it('blockiness (x264 QP 51 without deblocking, 4-7 s) reported within minDuration + 1 s of its onset, with a score', async () => {
+    const file = blockyZoneClip();
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const url = `udp://127.0.0.1:${port}`;
+    const monitor = createMonitor({ stallTimeout: 2, openTimeout: 4 });
+    const seen: Array<{ e: LiveEvent; at: number }> = [];
+    monitor.add(url);
+    await new Promise((r) => setTimeout(r, 500));
+    const spawnedAt = performance.now();
+    const ff = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-i', file, '-c', 'copy',
+      '-f', 'mpegts', `${url}?pkt_size=1316`], { stdio: 'ignore' });
+    try {
+      for await (const e of monitor) {
+        seen.push({ e, at: (performance.now() - spawnedAt) / 1000 });
+        if (e.type === 'stall' && e.phase === 'start') break;
+        if (performance.now() - spawnedAt > 25_000) break;
+      }
+    } finally {
+      ff.kill();
+      await monitor.close();
+    }
+    const start = seen.find((s) => s.e.type === 'blockiness' && s.e.phase === 'start');
+    const end = seen.find((s) => s.e.type === 'blockiness' && s.e.phase === 'end');
+    expect(start, JSON.stringify(seen)).toBeDefined();
+    expect(Math.abs(start!.e.start - 4)).toBeLessThanOrEqual(0.25);
+    expect(start!.at).toBeLessThanOrEqual(4 + 1 + 1);
+    expect(Math.abs(end!.e.end - 7)).toBeLessThanOrEqual(0.25);
+    expect(end!.e.score).toBeGreaterThan(0);
+    expect(end!.e.score).toBeLessThanOrEqual(1);
+    expect(seen.filter((s) => !['blockiness', 'stall'].includes(s.e.type))).toEqual([]);
   }, 40_000);
 });

@@ -112,6 +112,24 @@ describe('analyzeVideo metrics', () => {
     expect(s).toBeLessThan(1.2);
   });
 
+  it('blockTiles weighs each tile the same and leaves flat tiles out', () => {
+    // Left half: flat 8x8 blocks one step apart (faint blocking); right half: strong grain.
+    const hash = (x: number, y: number) => ((Math.imul(x, 73856093) ^ Math.imul(y, 19349663)) >>> 0) % 61;
+    const f = yuv420(128, 64, { fill: (x, y) => (x < 64 ? 60 + 3 * (((x >> 3) + (y >> 3)) % 2) : 100 + hash(x, y)) });
+    const r = run({ frames: [f] }).row(0);
+    // The grain's gradients swamp the frame sums; per tile, the blocky half still counts half.
+    expect(r[col('block8')]).toBeLessThan(1.4);
+    expect(r[col('blockTiles')]).toBeGreaterThan(2);
+    // Black beside the blocky picture changes nothing (its last block column is black too,
+    // so the tiles match); a flat picture has nothing to judge.
+    const blocks = (x: number, y: number) => (x < 56 ? 60 + 3 * (((x >> 3) + (y >> 3)) % 2) : 16);
+    const boxed = run({ frames: [yuv420(128, 64, { fill: blocks })] }).row(0)[col('blockTiles')]!;
+    const alone = run({ frames: [yuv420(64, 64, { fill: blocks })], options: { tileCols: 4 } }).row(0)[col('blockTiles')]!;
+    expect(boxed).toBeGreaterThan(1.5);
+    expect(boxed).toBe(alone);
+    expect(Number.isNaN(run({ frames: [yuv420(64, 48, { fill: 16 })] }).row(0)[col('blockTiles')])).toBe(true);
+  });
+
   it('counts saturated chroma (green/magenta corruption)', () => {
     const f = yuv420(32, 32, { fill: 80 }, { fill: (x) => (x < 8 ? 10 : 128) }, { fill: (x) => (x < 8 ? 20 : 128) });
     expect(run({ frames: [f] }).row(0)[col('chromaFarRatio')]).toBe(0.5);

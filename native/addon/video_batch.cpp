@@ -7,7 +7,7 @@ namespace vqaddon {
 
 const char* const kFrameColumnNames[kFrameColumns] = {
     "mafdPrev", "mafdRef",   "lumaMean", "lumaMin",   "lumaMax",     "blackRatio",
-    "blockH",   "blockV",    "block8",   "block16",   "edgeMean",    "chromaMeanU",
+    "blockH",   "blockV",    "block8",   "block16",   "blockTiles", "edgeMean",    "chromaMeanU",
     "chromaMeanV", "chromaFarRatio", "isRef"};
 const char* const kTileColumnNames[kTileColumns] = {"mafdPrev", "mafdRef",   "lumaMean",
                                                     "blackRatio", "block8", "chromaFarRatio",
@@ -74,6 +74,8 @@ int run_video_batch(const vq::KernelTable& k, const std::vector<FrameDesc>& fram
 
     // Per tile, and the (optionally masked) frame MAFD from the tile sums.
     uint64_t sad_p = 0, sad_r = 0, count = 0;
+    double block_log_sum = 0.0;  // over tiles with any gradient
+    int block_tiles = 0;
     double* tile_out = row + kFrameColumns;
     for (int ty = 0; ty < rows; ++ty) {
       for (int tx = 0; tx < cols; ++tx) {
@@ -94,6 +96,12 @@ int run_video_batch(const vq::KernelTable& k, const std::vector<FrameDesc>& fram
         const vq::GradientCounts gc = vq::gradient_counts(x0, x1, y0, y1);
         to[kTileBlock8] = block_ratio(lt.grad_h_grid + lt.grad_v_grid, gc.h_grid + gc.v_grid,
                                       lt.grad_h_off + lt.grad_v_off, gc.h_off + gc.v_off);
+        // A flat tile (letterbox, black) says nothing about blocking: it would only pull
+        // the mean towards 1.
+        if (lt.grad_h_grid + lt.grad_v_grid + lt.grad_h_off + lt.grad_v_off > 0) {
+          block_log_sum += std::log(to[kTileBlock8]);
+          ++block_tiles;
+        }
         to[kTileChromaFarRatio] = chroma && lc ? static_cast<double>(C.tiles[t].far) / lc : 0.0;
         const uint64_t tile_off_n = gc.h_off + gc.v_off;
         to[kTileEdgeMean] = tile_off_n ? static_cast<double>(lt.grad_h_off + lt.grad_v_off) / tile_off_n : 0.0;
@@ -121,6 +129,7 @@ int run_video_batch(const vq::KernelTable& k, const std::vector<FrameDesc>& fram
                                L.grad_h_off + L.grad_v_off, gc.h_off + gc.v_off);
     row[kBlock16] = block_ratio(L.grad_h_grid16 + L.grad_v_grid16, gc.h_grid16 + gc.v_grid16,
                                 L.grad_h_off + L.grad_v_off, gc.h_off + gc.v_off);
+    row[kBlockTiles] = block_tiles ? std::exp(block_log_sum / block_tiles) : kNaN;
     const uint64_t off_n = gc.h_off + gc.v_off;
     row[kEdgeMean] = off_n ? static_cast<double>(L.grad_h_off + L.grad_v_off) / off_n : 0.0;
     const uint64_t ncpx = chroma ? static_cast<uint64_t>(f.u.width) * f.u.height : 0;

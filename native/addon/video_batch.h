@@ -41,6 +41,8 @@ enum FrameColumn : int {
   kBlockV,         // the same, vertical
   kBlock8,         // both directions together
   kBlock16,        // 16-grid against off-grid, both directions
+  kBlockTiles,     // geometric mean over tiles of the tile block8 ratio (tiles with any
+                   // gradient; NaN when no tile has one): each tile weighs the same
   kEdgeMean,       // mean off-grid gradient: how much texture there is
   kChromaMeanU,
   kChromaMeanV,

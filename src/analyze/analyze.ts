@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 
 import { detectBlack, type BlackOptions } from '../detectors/black.js';
+import { detectBlockiness, type BlockinessOptions } from '../detectors/blockiness.js';
 import { avSyncDefaults, avSyncEvents, flashTimes, measureAvSync, type AvSyncMeasurement, type AvSyncOptions } from '../detectors/avsync.js';
 import { dropFreezeUnderBlack } from '../detectors/combine.js';
 import { detectClipping, clippingDefaults, type ClippingOptions } from '../detectors/clipping.js';
@@ -26,7 +27,7 @@ import { segmentCuts } from './keyframes.js';
 import { planSegments } from './segments.js';
 import { stitchAudio, stitchGaps, stitchTones, stitchVideo } from './stitch.js';
 
-export const DETECTORS = ['freeze', 'black', 'silence', 'clipping', 'av_sync', 'audio_missing', 'video_missing', 'corruption'] as const;
+export const DETECTORS = ['freeze', 'black', 'blockiness', 'silence', 'clipping', 'av_sync', 'audio_missing', 'video_missing', 'corruption'] as const;
 export type DetectorName = (typeof DETECTORS)[number];
 
 export interface AnalyzeOptions {
@@ -34,6 +35,7 @@ export interface AnalyzeOptions {
   only?: DetectorName[];
   freeze?: FreezeOptions;
   black?: BlackOptions;
+  blockiness?: BlockinessOptions;
   silence?: SilenceOptions;
   clipping?: ClippingOptions;
   av_sync?: AvSyncOptions;
@@ -93,6 +95,13 @@ function checkOptions(o: AnalyzeOptions) {
   positive(o.freeze?.refreshInterval, 'freeze.refreshInterval');
   checkGraphicsOptions(o.freeze, 'freeze');
   checkGraphicsOptions(o.black, 'black');
+  positive(o.blockiness?.minDuration, 'blockiness.minDuration');
+  if (o.blockiness?.threshold !== undefined && !(o.blockiness.threshold > 0 && o.blockiness.threshold <= 1)) {
+    throw new VqmonError('ERR_VQMON_INVALID_ARG', `blockiness.threshold is a frame score and must be in (0, 1], got ${String(o.blockiness.threshold)}`);
+  }
+  if (o.blockiness?.baselineWindow !== undefined && !(Number.isFinite(o.blockiness.baselineWindow) && o.blockiness.baselineWindow >= 1)) {
+    throw new VqmonError('ERR_VQMON_INVALID_ARG', `blockiness.baselineWindow is in seconds and must be at least 1, got ${String(o.blockiness.baselineWindow)}`);
+  }
   positive(o.silence?.minDuration, 'silence.minDuration');
   if (o.silence?.level !== undefined && !(o.silence.level <= 0)) throw new VqmonError('ERR_VQMON_INVALID_ARG', 'silence.level is in dBFS and must be <= 0');
   positive(o.clipping?.clipLevel, 'clipping.clipLevel', 1);
@@ -153,6 +162,7 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
     const events: VqEvent[] = dropFreezeUnderBlack([
       ...(on('freeze') && p.video ? detectFreeze(video, options.freeze) : []),
       ...(on('black') && p.video ? detectBlack(video, options.black) : []),
+      ...(on('blockiness') && p.video ? detectBlockiness(video, options.blockiness) : []),
       ...(on('silence') && p.audio ? detectSilence(audio, options.silence) : []),
       ...(on('clipping') && p.audio ? detectClipping(audio, options.clipping, p.audio.sampleRate) : []),
       ...avSyncEvents(avSync, options.av_sync),

@@ -10,16 +10,20 @@ import { openInput } from '../decode/open.js';
 import { blackDefaults, blackFrame, type BlackOptions } from '../detectors/black.js';
 import { freezeDefaults, frozenFrame, refreshStep, type FreezeOptions } from '../detectors/freeze.js';
 import { ProgrammeTiles, SERIES_COLUMNS } from '../detectors/graphics.js';
+import { BlockinessScorer, blockinessDefaults, SCENE_CUT_MAFD, type BlockinessOptions, type ScoredFrame } from '../detectors/blockiness.js';
 import { dbfs, silenceDefaults } from '../detectors/silence.js';
 import { joinSamples } from '../metrics/samples.js';
 import { kernelVideoOptions, tileRuleOptions, VideoChain } from '../metrics/video-chain.js';
-import { native } from '../native.js';
+import { frameColumn, native } from '../native.js';
 import { FreezeTracker, RunTracker, type LiveEvent } from './run-tracker.js';
+
+const BLOCK_TILES = frameColumn('blockTiles'), MAFD_PREV = frameColumn('mafdPrev');
 
 export interface LiveOptions {
   /** As analyze()'s, channel graphics and masks included (src/detectors/freeze.ts, black.ts). */
   freeze?: FreezeOptions;
   black?: BlackOptions;
+  blockiness?: BlockinessOptions;
   silence?: { minDuration?: number; level?: number };
   /** Seconds without any packet that make a stall [2]. */
   stallTimeout?: number;
@@ -38,6 +42,8 @@ export class LiveInput {
   private readonly freeze: FreezeTracker;
   private readonly black: RunTracker;
   private readonly silence: RunTracker;
+  private readonly blockiness: RunTracker;
+  private readonly blockScorer: BlockinessScorer;
   private readonly chain = new VideoChain();
   private prevT = 0;
   private readonly layout;
@@ -55,6 +61,8 @@ export class LiveInput {
       options.freeze?.refreshTolerance ?? freezeDefaults.refreshTolerance, options.freeze?.refreshInterval ?? freezeDefaults.refreshInterval, ev);
     this.black = new RunTracker('black', options.black?.minDuration ?? blackDefaults.minDuration, ev);
     this.silence = new RunTracker('silence', options.silence?.minDuration ?? silenceDefaults.minDuration, ev);
+    this.blockiness = new RunTracker('blockiness', options.blockiness?.minDuration ?? blockinessDefaults.minDuration, ev);
+    this.blockScorer = new BlockinessScorer(options.blockiness?.baselineWindow, options.blockiness?.threshold);
     this.layout = native.videoLayout(kernelVideoOptions(options.black, options.freeze, false));
     this.out = new Float64Array(16 * this.layout.rowWidth);
     this.programme = new ProgrammeTiles(this.layout, tileRuleOptions(options.black, options.freeze));
@@ -100,7 +108,8 @@ export class LiveInput {
       }
     } finally {
       if (this.watchdog) clearInterval(this.watchdog);
-      for (const t of [this.freeze, this.black, this.silence, this.stall]) t.close();
+      this.onBlockiness(this.blockScorer.flush());
+      for (const t of [this.freeze, this.black, this.blockiness, this.silence, this.stall]) t.close();
     }
   }
 
@@ -113,8 +122,10 @@ export class LiveInput {
       const adec: BcDecoder | null = as ? openDecoder(dm, as.index, 1) : null;
       if (as) this.audio = { rate: as.codecpar.sample_rate, channels: as.codecpar.channels, pending: Array.from({ length: as.codecpar.channels }, () => []), count: 0, t0: -1 };
       const fd = (vs && frameDuration(vs)) || 1 / 25;
-      // A new session starts a new reference chain (the picture may have changed).
+      // A new session starts a new reference chain and blockiness baseline (the picture may have changed).
       this.chain.reset();
+      this.onBlockiness(this.blockScorer.flush());
+      this.blockScorer.reset();
       while (!this.stopped) {
         const p: BcPacket | null = await dm.read();
         if (!p) break;
@@ -151,9 +162,16 @@ export class LiveInput {
         const frozen = (i > 0 || hadPrev) && frozenFrame(row, c, 0);
         this.freeze.update(frozen, refreshStep(row, c, 0), t, t + fd, this.prevT);
         this.black.update(blackFrame(row, c, 0, pic), t, t + fd);
+        this.onBlockiness(this.blockScorer.push(t, t + fd, row[BLOCK_TILES]!, row[MAFD_PREV]! >= SCENE_CUT_MAFD));
         this.prevT = t;
       }
     }
+  }
+
+  /** Scored frames come back a few frames late (the score is a centred median). */
+  private onBlockiness(frames: ScoredFrame[]) {
+    const threshold = this.options.blockiness?.threshold ?? blockinessDefaults.threshold;
+    for (const f of frames) this.blockiness.update(f.score >= threshold, f.t0, f.t1, f.t0, f.score);
   }
 
   private onAudio(frames: BcFrame[], tb: [number, number]) {

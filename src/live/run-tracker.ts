@@ -15,32 +15,42 @@ export class RunTracker {
   private reported = false;
   private start = 0;
   private end = 0;
+  private scoreSum = 0;
+  private scored = 0;
 
   constructor(private readonly type: string, private readonly minDuration: number,
               private readonly emit: (e: Omit<LiveEvent, 'input'>) => void) {}
 
-  /** A unit [t0, t1) that is (on) or is not part of a run; runStart overrides where a new run begins. */
-  update(on: boolean, t0: number, t1: number, runStart = t0): void {
+  /**
+   * A unit [t0, t1) that is (on) or is not part of a run; runStart overrides where a new run
+   * begins. A detector that scores its units passes `score`: events then carry the run's mean.
+   */
+  update(on: boolean, t0: number, t1: number, runStart = t0, score?: number): void {
     if (on) {
       if (!this.active) {
         this.active = true;
         this.start = runStart;
+        this.scoreSum = this.scored = 0;
       }
       this.end = t1;
+      if (score !== undefined) { this.scoreSum += score; this.scored++; }
       if (!this.reported && this.end - this.start >= this.minDuration - 1e-9) {
         this.reported = true;
-        this.emit({ type: this.type, phase: 'start', start: round(this.start), end: round(this.end), duration: round(this.end - this.start) });
+        this.emit(this.event('start'));
       }
       return;
     }
     this.close();
   }
 
+  private event(phase: 'start' | 'end'): Omit<LiveEvent, 'input'> {
+    return { type: this.type, phase, start: round(this.start), end: round(this.end), duration: round(this.end - this.start),
+      ...(this.scored ? { score: round(this.scoreSum / this.scored) } : {}) };
+  }
+
   /** Ends a run in progress (input gone, monitor stopped). */
   close(): void {
-    if (this.active && this.reported) {
-      this.emit({ type: this.type, phase: 'end', start: round(this.start), end: round(this.end), duration: round(this.end - this.start) });
-    }
+    if (this.active && this.reported) this.emit(this.event('end'));
     this.active = false;
     this.reported = false;
   }

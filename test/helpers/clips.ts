@@ -111,3 +111,30 @@ export function damageSpan(clean: string, damaged: string): { first: number; las
   const key = b.filter((p) => p.key && p.t > last).map((p) => p.t);
   return { first, last, recovery: key.length ? Math.min(...key) : null };
 }
+
+/**
+ * Clips encoded separately (give them a .ts name: MPEG-TS joins byte for byte) played one
+ * after the other: the concat protocol reads them as one stream and the remux makes the
+ * timestamps continuous. For defects an encoder makes in one span only (a starved part).
+ */
+export function joinedClip(name: string, parts: string[]): string {
+  return clip(name, ['-i', `concat:${parts.join('|')}`, '-c', 'copy', 'OUT']);
+}
+
+/**
+ * testsrc2 averaged with a slowly turning black-to-white gradient, plus mild noise: flat
+ * bars, text, smooth ramps and grain, where a starved block codec shows its 8x8 grid.
+ */
+export const texturedInput = (seconds: number) => [
+  '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=30:duration=${seconds}`,
+  '-f', 'lavfi', '-i', `gradients=size=320x180:rate=30:duration=${seconds}:speed=0.02:c0=black:c1=white:seed=1`,
+  '-filter_complex', '[0][1]blend=all_mode=average,noise=alls=6:allf=t'];
+
+/**
+ * 10 s of texturedInput in H.264 with frames 120-209 (4-7 s) at QP 51 and the deblocking
+ * filter off: a keyframe at 4 s and I-frames at the zone's QP (ipratio=1), so the blocking
+ * starts on one frame.
+ */
+export const blockyZoneClip = () => clip('blocky-zone.mp4', [...texturedInput(10),
+  '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '60', '-crf', '23',
+  '-force_key_frames', '4', '-x264-params', 'zones=120,209,q=51,no-deblock=1:ipratio=1', 'OUT']);
