@@ -83,6 +83,17 @@ describe('segments across workers', () => {
     expect(r.stats.framesDecoded).toBe(r.stats.frames + r.stats.segments - 1);
   });
 
+  it('MPEG-TS (seeks land anywhere, decoding resumes at a keyframe): every frame once, the same events', async () => {
+    const ts = clip('long.ts', ['-i', long(), '-c', 'copy', '-f', 'mpegts', 'OUT']);
+    const one = await analyze(ts, { threads: 1 });
+    const split = await analyze(ts, { threads: 2 });
+    expect(split.stats.segments).toBeGreaterThan(1);
+    expect(one.stats.frames).toBe(2100);
+    expect(split.stats.frames).toBe(2100);
+    expect(split.events).toEqual(one.events);
+    expect(split.events.map((e) => e.type)).toEqual(['freeze', 'black']);
+  });
+
   it('gives the same events split or in one pass', async () => {
     const one = await analyze(long(), { threads: 1 });
     const split = await analyze(long(), { threads: 2 });

@@ -4,34 +4,48 @@
  * GOP of pre-roll otherwise, 3% of the frames of a 30 s 1080p clip on two workers), and
  * the nearest one keeps the segments' lengths even.
  */
-import type { BcPacket } from '../decode/beamcoder.js';
+import type { BcDemuxer, BcPacket } from '../decode/beamcoder.js';
 import { streamSeconds } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
 import type { Probe } from './probe.js';
 import type { SegmentPlan } from './segments.js';
 
-/** Seconds from the first frame, or null where the seek did not land on a keyframe. */
-export async function keyframesAt(url: string, origin: number, videoStream: number, times: number[]): Promise<Array<number | null>> {
+/** A cut on a keyframe: its time, and the seek (seconds from the first frame) that lands on it. */
+export interface KeyframeCut { at: number; seekTo: number }
+
+/**
+ * The first two keyframes a seek to `target` reaches: MP4 lands on the keyframe at or
+ * before the target; MPEG-TS lands on whatever packet is near it, and its decoder shows
+ * nothing before the next keyframe, which is then where the segment starts.
+ */
+async function landing(dm: BcDemuxer, videoStream: number, tb: [number, number], origin: number, target: number) {
+  await dm.seek({ time: target + origin });
+  const keys: number[] = [];
+  for (let i = 0; i < 2000 && keys.length < 2; i++) {
+    const p: BcPacket | null = await dm.read();
+    if (!p) break;
+    if (p.stream_index !== videoStream) continue;
+    if (p.flags?.KEY && p.pts !== null) keys.push(streamSeconds(p.pts, tb) - origin);
+  }
+  return keys;
+}
+
+/** For each time, the nearest keyframe a worker's seek can land on, or null. */
+export async function keyframesAt(url: string, origin: number, videoStream: number, times: number[]): Promise<Array<KeyframeCut | null>> {
   if (!times.length) return [];
   const dm = await openInput(url);
   try {
     const tb = dm.streams[videoStream]!.time_base;
-    const found: Array<number | null> = [];
+    const found: Array<KeyframeCut | null> = [];
     for (const t of times) {
-      await dm.seek({ time: t + origin });
-      // The first video packet after the seek, then the next keyframe (bounded reads).
-      const keys: number[] = [];
-      for (let i = 0; i < 2000 && keys.length < 2; i++) {
-        const p: BcPacket | null = await dm.read();
-        if (!p) break;
-        if (p.stream_index !== videoStream) continue;
-        if (!keys.length && !(p.flags?.KEY && p.pts !== null)) break; // the seek did not land on a keyframe
-        if (p.flags?.KEY && p.pts !== null) keys.push(streamSeconds(p.pts, tb) - origin);
+      const [first, next] = await landing(dm, videoStream, tb, origin, t);
+      let cut: KeyframeCut | null = first !== undefined && first > 0 ? { at: first, seekTo: t } : null;
+      // The next keyframe when nearer, if a seek just after it lands on it.
+      if (cut && next !== undefined && Math.abs(next - t) < Math.abs(first! - t)) {
+        const [again] = await landing(dm, videoStream, tb, origin, next + 0.001);
+        if (again !== undefined && Math.abs(again - next) < 1e-6) cut = { at: next, seekTo: next + 0.001 };
       }
-      const [before, after] = keys;
-      const at = before === undefined || before > t + 1e-9 ? null
-        : after !== undefined && after - t < t - before ? after : before;
-      found.push(at !== null && at > 0 ? at : null);
+      found.push(cut);
     }
     return found;
   } catch {
@@ -58,9 +72,9 @@ export async function segmentCuts(p: Probe, plan: SegmentPlan[], quantum: number
   const video = [0], audio = [0], seek = [0];
   for (let i = 1; i < n; i++) {
     const k = keys[i - 1], nominal = plan[i]!.start, next = i + 1 < n ? plan[i + 1]!.start : Infinity;
-    const a = k == null ? nominal : Math.round(Math.ceil((k + 0.5) / quantum) * quantum * 1e9) / 1e9;
-    if (k != null && k > video[i - 1]! && a > audio[i - 1]! && a < next) {
-      video.push(k); audio.push(a); seek.push(k + 0.001);
+    const a = k == null ? nominal : Math.round(Math.ceil((k.at + 0.5) / quantum) * quantum * 1e9) / 1e9;
+    if (k != null && k.at > video[i - 1]! && a > audio[i - 1]! && a < next) {
+      video.push(k.at); audio.push(a); seek.push(k.seekTo);
     } else {
       video.push(nominal); audio.push(nominal); seek.push(nominal);
     }

@@ -134,7 +134,8 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
       for (const f of frames) {
         decodedVideo++;
         const t = seconds(f.best_effort_timestamp ?? f.pts, vs!.time_base) - task.origin;
-        if (t < task.videoStart) { chain.seed(videoView(f)); videoUntil = Math.max(videoUntil, t + frameDuration); continue; }
+        // (A tenth of a millisecond of slack: the input's origin is rounded to microseconds.)
+        if (t < task.videoStart - 1e-4) { chain.seed(videoView(f)); videoUntil = Math.max(videoUntil, t + frameDuration); continue; }
         if (t >= task.videoEnd) {
           if (!videoDone && Math.abs(t - task.videoEnd) < 1e-6) {
             flushVideo();
