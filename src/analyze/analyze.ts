@@ -124,8 +124,19 @@ function checkOptions(o: AnalyzeOptions) {
 export async function analyze(input: string, options: AnalyzeOptions = {}): Promise<Report> {
   checkOptions(options);
   const t0 = performance.now();
-  const p = await probe(input);
   const threads = options.threads ?? availableParallelism();
+  // The workers start (threads, modules, addons) while this thread probes the input.
+  const pool = new SegmentPool({ threads });
+  try {
+    return await analyzeWith(pool, input, options, t0);
+  } finally {
+    await pool.destroy();
+  }
+}
+
+async function analyzeWith(pool: SegmentPool, input: string, options: AnalyzeOptions, t0: number): Promise<Report> {
+  const p = await probe(input);
+  const threads = pool.threads;
   const window = options.audioWindow ?? 0.05;
   const plan = p.seekable ? planSegments(p.duration, threads, { quantum: window }) : [{ start: 0, end: Infinity }];
   const on = (d: DetectorName) => !options.only || options.only.includes(d);
@@ -134,9 +145,8 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
   // flags) changes with frame threads from run to run, and with slice threads too.
   const decoderThreads = on('corruption') ? 1 : Math.max(1, Math.floor(availableParallelism() / Math.min(threads, plan.length)));
   const fullRange = (p.video?.pixelFormat ?? '').startsWith('yuvj');
-  const pool = new SegmentPool({ threads: Math.min(threads, plan.length) });
   let done = 0;
-  try {
+  {
     const cuts = await segmentCuts(p, plan, window);
     const results: SegmentResult[] = await Promise.all(plan.map(async (s, i) => {
       const r = await pool.run({
@@ -188,7 +198,5 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
         framesDecoded: results.reduce((a, r) => a + r.decoded.video, 0),
         readError: results.find((r) => r.decoded.readError)?.decoded.readError ?? null, truncatedAt, avSync },
     };
-  } finally {
-    await pool.destroy();
   }
 }
