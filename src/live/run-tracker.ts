@@ -10,14 +10,16 @@ export interface LiveEvent extends VqEvent {
   input: string;
 }
 
+/** How a tracker reports: its input's name is added by the input. */
+export type Emit = (e: Omit<LiveEvent, 'input'>) => void;
+
 export class RunTracker {
   private active = false;
   private reported = false;
   private start = 0;
   private end = 0;
 
-  constructor(private readonly type: string, private readonly minDuration: number,
-              private readonly emit: (e: Omit<LiveEvent, 'input'>) => void) {}
+  constructor(private readonly type: string, private readonly minDuration: number, private readonly emit: Emit) {}
 
   /** A unit [t0, t1) that is (on) or is not part of a run; runStart overrides where a new run begins. */
   update(on: boolean, t0: number, t1: number, runStart = t0): void {
@@ -58,8 +60,7 @@ export class FreezeTracker {
   private tailStart = 0;
   private held: number | null = null; // time of a held refresh frame
 
-  constructor(minDuration: number, private readonly tolerance: number, private readonly interval: number,
-              emit: (e: Omit<LiveEvent, 'input'>) => void) {
+  constructor(minDuration: number, private readonly tolerance: number, private readonly interval: number, emit: Emit) {
     this.runs = new RunTracker('freeze', minDuration, emit);
   }
 

@@ -1,0 +1,112 @@
+/**
+ * Streaming detectors of a live input. Each is a LiveTracker fed every batch of metric rows
+ * (video: one row per frame, the kernels' columns; audio: 50 ms windows, [peak, rms,
+ * clipped] per channel) and emitting phase start/end events; a detector joins the live path
+ * by adding a factory to LIVE_TRACKERS (and its name to LIVE_DETECTORS in options.ts).
+ */
+import { blackDefaults } from '../detectors/black.js';
+import { freezeDefaults } from '../detectors/freeze.js';
+import { silenceDefaults, windowRmsDb } from '../detectors/silence.js';
+import type { AudioSeries } from '../detectors/types.js';
+import { frameColumn } from '../native.js';
+import { ClippingTracker } from './clipping-tracker.js';
+import type { LiveDetectorName, LiveOptions } from './options.js';
+import { FreezeTracker, RunTracker, type Emit } from './run-tracker.js';
+
+/** One kernel call's frames, in time order. */
+export interface VideoRows {
+  /** `count` rows of `rowWidth` values (frame columns, then tile columns). */
+  rows: Float64Array;
+  rowWidth: number;
+  count: number;
+  /** Each frame's start, media seconds. */
+  t: Float64Array;
+  /** Nominal frame duration, seconds. */
+  frameDuration: number;
+  /** The first row has no frame before it (new session): its differences mean nothing. */
+  first: boolean;
+  /** Frames before the first row were dropped unanalysed (back-pressure): a gap in the series. */
+  gap: boolean;
+}
+
+/** Audio windows in time order, as the file detectors read them, with the input's sample rate. */
+export interface AudioWindows extends AudioSeries {
+  sampleRate: number;
+}
+
+export interface LiveTracker {
+  video?(b: VideoRows): void;
+  audio?(a: AudioWindows): void;
+  /** Ends any run in progress (input gone, monitor stopped). */
+  close(): void;
+}
+
+class FreezeLive implements LiveTracker {
+  private readonly runs: FreezeTracker;
+  private lastT = 0;
+  constructor(o: LiveOptions, emit: Emit) {
+    this.runs = new FreezeTracker(o.freeze?.minDuration ?? freezeDefaults.minDuration,
+      o.freeze?.refreshTolerance ?? freezeDefaults.refreshTolerance, o.freeze?.refreshInterval ?? freezeDefaults.refreshInterval, emit);
+  }
+
+  video(b: VideoRows) {
+    const isRef = frameColumn('isRef'), step = frameColumn('mafdPrev');
+    for (let i = 0; i < b.count; i++) {
+      const t = b.t[i]!, row = i * b.rowWidth;
+      const frozen = (i > 0 || !b.first) && b.rows[row + isRef] === 0;
+      // After a gap a freeze found now began somewhere in it: start it here, not before.
+      const refT = i === 0 && b.gap ? t : this.lastT;
+      this.runs.update(frozen, b.rows[row + step]!, t, t + b.frameDuration, refT);
+      this.lastT = t;
+    }
+  }
+
+  close() { this.runs.close(); }
+}
+
+class BlackLive implements LiveTracker {
+  private readonly runs: RunTracker;
+  private readonly picture: number;
+  constructor(o: LiveOptions, emit: Emit) {
+    this.runs = new RunTracker('black', o.black?.minDuration ?? blackDefaults.minDuration, emit);
+    this.picture = o.black?.pictureThreshold ?? blackDefaults.pictureThreshold;
+  }
+
+  video(b: VideoRows) {
+    const ratio = frameColumn('blackRatio');
+    for (let i = 0; i < b.count; i++) this.runs.update(b.rows[i * b.rowWidth + ratio]! >= this.picture, b.t[i]!, b.t[i]! + b.frameDuration);
+  }
+
+  close() { this.runs.close(); }
+}
+
+class SilenceLive implements LiveTracker {
+  private readonly runs: RunTracker;
+  private readonly level: number;
+  constructor(o: LiveOptions, emit: Emit) {
+    this.runs = new RunTracker('silence', o.silence?.minDuration ?? silenceDefaults.minDuration, emit);
+    this.level = o.silence?.level ?? silenceDefaults.level;
+  }
+
+  audio(a: AudioWindows) {
+    for (let w = 0; w < a.count; w++) {
+      const t0 = a.t0 + w * a.window;
+      this.runs.update(windowRmsDb(a, w) < this.level, t0, t0 + a.window);
+    }
+  }
+
+  close() { this.runs.close(); }
+}
+
+export const LIVE_TRACKERS: Record<LiveDetectorName, (o: LiveOptions, emit: Emit) => LiveTracker> = {
+  freeze: (o, emit) => new FreezeLive(o, emit),
+  black: (o, emit) => new BlackLive(o, emit),
+  silence: (o, emit) => new SilenceLive(o, emit),
+  clipping: (o, emit) => new ClippingTracker(o.clipping, emit),
+};
+
+/** The trackers `options.only` asks for (all by default). */
+export function createTrackers(options: LiveOptions, emit: Emit): LiveTracker[] {
+  const names = options.only ?? (Object.keys(LIVE_TRACKERS) as LiveDetectorName[]);
+  return names.map((n) => LIVE_TRACKERS[n](options, emit));
+}
