@@ -72,6 +72,8 @@ export class LiveInput {
   /** Frames were dropped since the last analysed one. */
   private videoGap = false;
   private failure: { start: number; attempts: number } | null = null;
+  /** A session read the input to its end. */
+  private ended = false;
   private readonly counts = { sessions: 0, inputErrors: 0, packets: 0, videoFrames: 0, audioWindows: 0, droppedPackets: 0, dropSpans: 0 };
   private lastError: InputStats['lastError'] = null;
   private watchdog: NodeJS.Timeout | null = null;
@@ -181,6 +183,10 @@ export class LiveInput {
     const dm = await openInput(this.url, o.openTimeout ?? liveDefaults.openTimeout);
     try {
       if (this.stopped) return;
+      // A finished HLS playlist (or a file over HTTP) opens again as a whole: reading it
+      // again would report old media as new. It is still ended until it opens live.
+      const live = !(dm.duration !== null && dm.duration > 0);
+      if (this.ended && !live) throw new VqmonError('ERR_VQMON_INPUT_READ', `${this.url} has ended (a finished playlist or a file), waiting for it to go live again`);
       const vs = dm.streams.find((s) => s.codecpar.codec_type === 'video' && kernelReadable(s.codecpar.format)) ?? null;
       const as = dm.streams.find((s) => s.codecpar.codec_type === 'audio') ?? null;
       if (!vs && !as) {
@@ -209,7 +215,11 @@ export class LiveInput {
         } catch (e) {
           throw new VqmonError('ERR_VQMON_INPUT_READ', `reading ${this.url} failed: ${e instanceof Error ? e.message : String(e)}`);
         }
-        if (!p || this.stopped) break;
+        if (this.stopped) break;
+        if (!p) {
+          this.ended = true;
+          break;
+        }
         this.counts.packets++;
         const stream = dm.streams[p.stream_index]!;
         const ts = p.pts ?? p.dts;
