@@ -17,7 +17,7 @@ import { ffmpegLive, liveH264, serveDir, tempDir, udpUrl, watchPlaylist } from '
 
 const TOL = 0.25;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const find = (seen: Array<{ e: LiveEvent }>, type: string, phase: 'start' | 'end') => seen.find((s) => s.e.type === type && s.e.phase === phase);
+const find = <T extends { e: LiveEvent }>(seen: T[], type: string, phase: 'start' | 'end') => seen.find((s) => s.e.type === type && s.e.phase === phase);
 
 describe('live UDP input', () => {
   it('freeze and clipping reported within minDuration + 1 s of their onsets; stall when the source stops', async () => {

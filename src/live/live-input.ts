@@ -156,13 +156,13 @@ export class LiveInput {
       detail: { code, message, attempt: f.attempts, retryInSec } });
   }
 
-  /** input_error, phase end: the input is open again (or the monitor stopped). */
-  private recovered() {
+  /** input_error, phase end: the input is open again (reason 'open') or the monitor stopped ('stopped'). */
+  private recovered(reason: 'open' | 'stopped') {
     const f = this.failure;
     if (!f) return;
     this.failure = null;
     const now = this.mediaNow();
-    this.emit({ type: 'input_error', phase: 'end', start: round(f.start), end: round(now), duration: round(now - f.start), detail: { attempts: f.attempts } });
+    this.emit({ type: 'input_error', phase: 'end', start: round(f.start), end: round(now), duration: round(now - f.start), detail: { attempts: f.attempts, reason } });
   }
 
   /** Once: phase end for everything in progress. */
@@ -174,7 +174,7 @@ export class LiveInput {
     if (this.drop) this.endDrop(this.lastMediaT);
     for (const t of this.trackers) t.close();
     this.stall.close();
-    this.recovered();
+    this.recovered('stopped');
   }
 
   private async session(onOpen: () => void): Promise<void> {
@@ -204,7 +204,7 @@ export class LiveInput {
       this.counts.sessions++;
       this.state = 'live';
       onOpen();
-      this.recovered();
+      this.recovered('open');
       const stallTimeout = o.stallTimeout ?? liveDefaults.stallTimeout;
       const analysisDelay = o.debug?.analysisDelay ?? 0;
       let rebase = true;

@@ -73,7 +73,7 @@ export function checkLiveOptions(o: LiveOptions): void {
 /** Protocols a live input is read with (FFmpeg's names). */
 export const LIVE_SCHEMES = ['udp', 'rtp', 'srt', 'rtmp', 'rtmps', 'rtsp', 'rtsps', 'http', 'https', 'tcp'];
 
-export function checkLiveUrl(url: unknown): asserts url is string {
+export function checkLiveUrl(url: unknown): void {
   const scheme = typeof url === 'string' ? /^([a-z][a-z0-9+.-]*):\/\/./i.exec(url)?.[1]?.toLowerCase() : undefined;
   if (scheme && LIVE_SCHEMES.includes(scheme)) return;
   throw invalid(scheme
