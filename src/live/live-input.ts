@@ -74,6 +74,8 @@ export class LiveInput {
   private failure: { start: number; attempts: number } | null = null;
   /** A session read the input to its end. */
   private ended = false;
+  /** The latest packet timestamp read, in stream seconds (HLS repeats on reopening are skipped). */
+  private lastStreamSec: number | null = null;
   private readonly counts = { sessions: 0, inputErrors: 0, packets: 0, videoFrames: 0, audioWindows: 0, droppedPackets: 0, dropSpans: 0 };
   private lastError: InputStats['lastError'] = null;
   private watchdog: NodeJS.Timeout | null = null;
@@ -124,7 +126,7 @@ export class LiveInput {
       while (!this.stopped) {
         try {
           await this.session(() => { delay = first; });
-          if (!this.stopped) throw new VqmonError('ERR_VQMON_INPUT_READ', `${this.url} ended: the source closed the stream`);
+          if (!this.stopped) throw new VqmonError('ERR_VQMON_INPUT_READ', `${this.url} ended: the source closed the stream (or, for HLS, its playlist stopped growing)`);
         } catch (e) {
           if (this.stopped) break;
           this.failed(e, delay);
@@ -156,7 +158,7 @@ export class LiveInput {
       detail: { code, message, attempt: f.attempts, retryInSec } });
   }
 
-  /** input_error, phase end: the input is open again (reason 'open') or the monitor stopped ('stopped'). */
+  /** input_error, phase end: media flows again (reason 'open') or the monitor stopped ('stopped'). */
   private recovered(reason: 'open' | 'stopped') {
     const f = this.failure;
     if (!f) return;
@@ -180,7 +182,11 @@ export class LiveInput {
   private async session(onOpen: () => void): Promise<void> {
     const o = this.options;
     const bc = beamcoder();
-    const dm = await openInput(this.url, o.openTimeout ?? liveDefaults.openTimeout);
+    const openTimeout = o.openTimeout ?? liveDefaults.openTimeout;
+    // FFmpeg's HLS reader reloads a playlist that stopped growing 1000 times before it gives
+    // up, holding its read (and a stop) for many minutes: give up after about the open timeout.
+    const hlsOptions = /\.m3u8(\?|$)/i.test(this.url) ? { m3u8_hold_counters: String(Math.max(3, Math.ceil(openTimeout))) } : undefined;
+    const dm = await openInput(this.url, openTimeout, hlsOptions);
     try {
       if (this.stopped) return;
       // A finished HLS playlist (or a file over HTTP) opens again as a whole: reading it
@@ -203,8 +209,8 @@ export class LiveInput {
       this.lag.reset();
       this.counts.sessions++;
       this.state = 'live';
-      onOpen();
-      this.recovered('open');
+      // A live playlist opened again starts a few segments back: those already read are skipped.
+      const repeats = dm.iformat?.name === 'hls' && this.lastStreamSec !== null ? this.lastStreamSec : null;
       const stallTimeout = o.stallTimeout ?? liveDefaults.stallTimeout;
       const analysisDelay = o.debug?.analysisDelay ?? 0;
       let rebase = true;
@@ -226,9 +232,14 @@ export class LiveInput {
         const wall = nowSec();
         if (ts !== null) {
           const sec = seconds(ts, stream.time_base);
+          if (repeats !== null && sec <= repeats && sec > repeats - 30) continue;
+          this.lastStreamSec = Math.max(this.lastStreamSec ?? -Infinity, sec);
           if (rebase) {
+            // Media flows: the input is back (input_error ends), and its clock goes on from here.
             this.base = this.seenPacket ? this.mediaNow() - sec : -sec;
             rebase = false;
+            onOpen();
+            this.recovered('open');
           }
           const t = sec + this.base;
           // Packets again after a stall: the source paused, which is not lag.
