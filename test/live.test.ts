@@ -20,7 +20,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const find = <T extends { e: LiveEvent }>(seen: T[], type: string, phase: 'start' | 'end') => seen.find((s) => s.e.type === type && s.e.phase === phase);
 
 describe('live UDP input', () => {
-  it('freeze and clipping reported within minDuration + 1 s of their onsets; stall when the source stops', async () => {
+  it('freeze, black and clipping reported within minDuration + 1 s of their onsets; stall when the source stops', async () => {
     const url = udpUrl();
     const monitor = createMonitor({ stallTimeout: 2, openTimeout: 4 });
     const seen: Array<{ e: LiveEvent; at: number }> = [];
@@ -29,8 +29,10 @@ describe('live UDP input', () => {
     await sleep(500);
     const spawnedAt = performance.now();
     // Audio: a 440 Hz tone driven 20 dB over full scale from 5 to 6 s, in MP2 (as broadcast TS carries it).
-    const ff = ffmpegLive(9, freezeVf(30, 3, 8), [...liveH264(30), '-c:a', 'mp2', '-b:a', '192k', '-f', 'mpegts', `${url}?pkt_size=1316`],
-      "sine=frequency=440:sample_rate=48000:duration=9,volume=enable='between(t,5,6)':volume=20dB");
+    // Video: frozen 3-8 s, black 9-11.5 s (a still picture for longer than freeze's minDuration, but black only).
+    const ff = ffmpegLive(13, `${freezeVf(30, 3, 8)},drawbox=enable='between(t,9,11.5)':color=black:t=fill`,
+      [...liveH264(30), '-c:a', 'mp2', '-b:a', '192k', '-f', 'mpegts', `${url}?pkt_size=1316`],
+      "sine=frequency=440:sample_rate=48000:duration=13,volume=enable='between(t,5,6)':volume=20dB");
     try {
       for await (const e of monitor) {
         seen.push({ e, at: (performance.now() - spawnedAt) / 1000 });
@@ -47,6 +49,12 @@ describe('live UDP input', () => {
     // Onset is 3 s after ffmpeg was started (its own start-up only makes this stricter).
     expect(start!.at).toBeLessThanOrEqual(3 + 2 + 1);
     expect(Math.abs(end!.e.end - 8)).toBeLessThanOrEqual(TOL);
+    expect(seen.filter((s) => s.e.type === 'freeze')).toHaveLength(2);
+    const black = find(seen, 'black', 'start'), blackEnd = find(seen, 'black', 'end');
+    expect(black, JSON.stringify(seen)).toBeDefined();
+    expect(Math.abs(black!.e.start - 9)).toBeLessThanOrEqual(TOL);
+    expect(black!.at).toBeLessThanOrEqual(9 + 1 + 1);
+    expect(Math.abs(blackEnd!.e.end - 11.5)).toBeLessThanOrEqual(TOL);
     // Clipping has no minimum duration: it starts with its first window, ends mergeGap after its last.
     const clipStart = find(seen, 'clipping', 'start'), clipEnd = find(seen, 'clipping', 'end');
     expect(clipStart, JSON.stringify(seen)).toBeDefined();
@@ -56,9 +64,9 @@ describe('live UDP input', () => {
     expect(Math.abs(clipEnd!.e.end - 6)).toBeLessThanOrEqual(TOL);
     expect(clipEnd!.e.score).toBeGreaterThan(0);
     expect(stall).toBeDefined();
-    expect(Math.abs(stall!.e.start - 9)).toBeLessThanOrEqual(0.5);
+    expect(Math.abs(stall!.e.start - 13)).toBeLessThanOrEqual(0.5);
     expect(seen.every((s) => s.e.input === url)).toBe(true);
-    expect(seen.filter((s) => !['freeze', 'clipping', 'stall'].includes(s.e.type))).toEqual([]);
+    expect(seen.filter((s) => !['freeze', 'black', 'clipping', 'stall'].includes(s.e.type))).toEqual([]);
   }, 40_000);
 });
 

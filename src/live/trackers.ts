@@ -41,19 +41,26 @@ export interface LiveTracker {
   close(): void;
 }
 
+/**
+ * Freeze, with the file path's rule across detectors (src/detectors/combine.ts) in streaming
+ * form: while black runs too, a black frame is the black picture, not a frozen one.
+ */
 class FreezeLive implements LiveTracker {
   private readonly runs: FreezeTracker;
+  private readonly blackPicture: number | null;
   private lastT = 0;
   constructor(o: LiveOptions, emit: Emit) {
     this.runs = new FreezeTracker(o.freeze?.minDuration ?? freezeDefaults.minDuration,
       o.freeze?.refreshTolerance ?? freezeDefaults.refreshTolerance, o.freeze?.refreshInterval ?? freezeDefaults.refreshInterval, emit);
+    this.blackPicture = !o.only || o.only.includes('black') ? o.black?.pictureThreshold ?? blackDefaults.pictureThreshold : null;
   }
 
   video(b: VideoRows) {
-    const isRef = frameColumn('isRef'), step = frameColumn('mafdPrev');
+    const isRef = frameColumn('isRef'), step = frameColumn('mafdPrev'), blackRatio = frameColumn('blackRatio');
     for (let i = 0; i < b.count; i++) {
       const t = b.t[i]!, row = i * b.rowWidth;
-      const frozen = (i > 0 || !b.first) && b.rows[row + isRef] === 0;
+      const black = this.blackPicture !== null && b.rows[row + blackRatio]! >= this.blackPicture;
+      const frozen = !black && (i > 0 || !b.first) && b.rows[row + isRef] === 0;
       // After a gap a freeze found now began somewhere in it: start it here, not before.
       const refT = i === 0 && b.gap ? t : this.lastT;
       this.runs.update(frozen, b.rows[row + step]!, t, t + b.frameDuration, refT);
