@@ -213,7 +213,7 @@ export class LiveInput {
       const repeats = dm.iformat?.name === 'hls' && this.lastStreamSec !== null ? this.lastStreamSec : null;
       const stallTimeout = o.stallTimeout ?? liveDefaults.stallTimeout;
       const analysisDelay = o.debug?.analysisDelay ?? 0;
-      let rebase = true;
+      let rebase = true, awaitingKey = true;
       while (!this.stopped) {
         let p: BcPacket | null;
         try {
@@ -252,7 +252,11 @@ export class LiveInput {
         this.stall.update(false, 0, 0);
         const isVideo = vdec !== null && p.stream_index === vs!.index;
         if (this.dropping(p, isVideo, vdec !== null)) continue;
+        // A session joins the stream anywhere: pictures before its first keyframe would be
+        // decoded against references it never had.
+        if (isVideo && awaitingKey && !p.flags?.KEY) continue;
         if (isVideo) {
+          awaitingKey = false;
           this.onVideo((await vdec.decode(p).catch(() => ({ frames: [] }))).frames, vs!.time_base, fd);
           if (analysisDelay) await new Promise((r) => setTimeout(r, analysisDelay * 1000));
         } else if (adec && p.stream_index === as!.index) {
