@@ -2,7 +2,8 @@
 /**
  * vqmon command line.
  *   vqmon analyze <file-or-url> [--json | --ndjson] [--only freeze,black,...] [--config file.json] [--threads N]
- * Exit codes: 0 no defects, 1 defects found, 2 error.
+ *   vqmon watch <url>... [--ndjson] [--only freeze,black,...] [--config file.json]
+ * Exit codes: 0 no defects (watch: stopped by Ctrl-C / SIGTERM), 1 defects found, 2 error.
  */
 // beamcoder's async calls run on libuv's shared threadpool, sized once at its first use:
 // one slot per core for the decoders in the workers plus headroom for file I/O.
@@ -13,9 +14,11 @@ const USAGE = `usage:
   vqmon analyze <file-or-url> [--json | --ndjson] [--only freeze,black,blockiness,silence,clipping,
                               av_sync,audio_missing,video_missing,corruption]
                               [--config options.json] [--threads N]
-  vqmon watch <url>... [--ndjson] [--config options.json]
-                              live inputs until Ctrl-C; events as they happen
-exit codes: 0 no defects, 1 defects found, 2 error`;
+  vqmon watch <url>... [--ndjson] [--only freeze,black,blockiness,silence,clipping] [--config options.json]
+                              live inputs (udp://, rtp://, srt://, rtmp://, rtsp://, http(s):// HLS,
+                              tcp://) until Ctrl-C; events as they happen, an input that fails is
+                              retried with backoff (input_error events)
+exit codes: 0 no defects (watch: stopped), 1 defects found, 2 error`;
 
 interface Args { command?: string; input?: string; inputs: string[]; json: boolean; ndjson: boolean; only?: string[]; config?: string; threads?: number }
 
@@ -47,6 +50,18 @@ function usage(message: string) {
   return Object.assign(new Error(`${message}\n${USAGE}`), { code: 'ERR_VQMON_INVALID_ARG' });
 }
 
+async function readConfig(file: string | undefined): Promise<object> {
+  if (!file) return {};
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const config = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new Error('not a JSON object');
+    return config;
+  } catch (e) {
+    throw Object.assign(new Error(`cannot read config ${file}: ${e instanceof Error ? e.message : String(e)}`), { code: 'ERR_VQMON_INVALID_ARG' });
+  }
+}
+
 const fmt = (s: number) => {
   const m = Math.floor(s / 60), r = s - m * 60;
   return `${m}:${r.toFixed(2).padStart(5, '0')}`;
@@ -54,22 +69,36 @@ const fmt = (s: number) => {
 
 async function watch(args: Args): Promise<number> {
   if (!args.inputs.length) throw usage('watch needs at least one URL');
-  const { readFile } = await import('node:fs/promises');
+  if (args.json) throw usage('watch prints events as they happen: --ndjson, not --json');
+  if (args.threads !== undefined) throw usage('--threads is an analyze option');
   const { createMonitor } = await import('./live/monitor.js');
-  const config = args.config ? JSON.parse(await readFile(args.config, 'utf8')) as object : {};
-  const monitor = createMonitor(config);
-  // A source that has gone quiet holds a read open for up to the open timeout; an
-  // interactive stop should not wait for it: events so far are printed, exit now.
-  const stop = () => process.exit(0);
+  const { checkLiveUrl } = await import('./live/options.js');
+  for (const url of args.inputs) checkLiveUrl(url); // all checked before any starts
+  const monitor = createMonitor({ ...await readConfig(args.config), ...(args.only ? { only: args.only as never } : {}) });
+  // Printed as they come (the emitter, not the iterator: nothing queues in this process).
+  monitor.on('event', (e: import('./live/monitor.js').LiveEvent) => {
+    if (args.ndjson) return console.log(JSON.stringify(e));
+    const d = e.detail ?? {};
+    const why = e.type === 'input_error' && e.phase === 'start' ? `: ${String(d.message)} [${String(d.code)}], retry ${String(d.attempt)} in ${String(d.retryInSec)} s`
+      : e.type === 'analysis_dropped' && e.phase === 'end' ? `: ${String(d.packets)} packets not analysed (input ${String(d.lagSec)} s behind real time)` : '';
+    console.log(`${new Date().toISOString()} ${e.input} ${e.type} ${e.phase} at ${fmt(e.start)}` +
+      (e.phase === 'end' ? ` (${e.duration.toFixed(2)} s)` : '') + why);
+  });
+  // Runs in progress end now (their phase end events are printed); a source gone quiet
+  // holds a read open for up to the open timeout, and an interactive stop does not wait for it.
+  const stop = () => {
+    const stats = monitor.stats();
+    void monitor.close();
+    for (const s of stats.inputs) {
+      process.stderr.write(`vqmon: ${s.url}: ${s.videoFrames} frames and ${s.audioWindows} audio windows analysed, ` +
+        `${s.droppedPackets} packets dropped behind real time, ${s.inputErrors} input errors\n`);
+    }
+    process.exit(0);
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   for (const url of args.inputs) monitor.add(url);
-  for await (const e of monitor) {
-    if (args.ndjson) console.log(JSON.stringify(e));
-    else console.log(`${new Date().toISOString()} ${e.input} ${e.type} ${e.phase} at ${fmt(e.start)}` +
-      (e.phase === 'end' ? ` (${e.duration.toFixed(2)} s)` : '') + (e.detail?.message ? `: ${String(e.detail.message)}` : ''));
-  }
-  return 0;
+  return new Promise<number>(() => {}); // until a signal
 }
 
 async function main(): Promise<number> {
@@ -77,16 +106,8 @@ async function main(): Promise<number> {
   if (args.command === 'watch') return watch(args);
   if (args.command !== 'analyze' || !args.input) throw usage(args.command && args.command !== 'analyze' ? `unknown command ${args.command}` : 'missing input');
   if (args.json && args.ndjson) throw usage('--json and --ndjson exclude each other');
-  const { readFile } = await import('node:fs/promises');
   const { analyze } = await import('./analyze/analyze.js');
-  let config = {};
-  if (args.config) {
-    try {
-      config = JSON.parse(await readFile(args.config, 'utf8')) as object;
-    } catch (e) {
-      throw Object.assign(new Error(`cannot read config ${args.config}: ${e instanceof Error ? e.message : String(e)}`), { code: 'ERR_VQMON_INVALID_ARG' });
-    }
-  }
+  const config = await readConfig(args.config);
   const tty = process.stderr.isTTY && !args.json && !args.ndjson;
   const report = await analyze(args.input, {
     ...config,

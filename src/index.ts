@@ -28,4 +28,5 @@ export type { AnalyzeOptions, DetectorName, Report } from './analyze/analyze.js'
 export type { StreamInfo } from './analyze/probe.js';
 export type { VqEvent } from './detectors/types.js';
 export { createMonitor, Monitor } from './live/monitor.js';
-export type { LiveEvent, LiveOptions } from './live/monitor.js';
+export type { InputStats, LiveDetectorName, LiveEvent, LiveOptions, MonitorStats } from './live/monitor.js';
+export { LIVE_DETECTORS } from './live/options.js';

@@ -1,9 +1,11 @@
 /**
- * `vqmon analyze` from the outside: output modes, exit codes, and bad input of every kind
- * ending in exit code 2 with a message that says what is wrong, never a crash.
+ * `vqmon analyze` and `vqmon watch` from the outside: output modes, exit codes, and bad
+ * input of every kind ending in exit code 2 with a message that says what is wrong, never a
+ * crash; watch on inputs that never open keeps retrying until SIGINT, then exits 0.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -90,4 +92,83 @@ describe('vqmon analyze', () => {
       if (!/cut in the middle/.test(what)) expect(r.out).toBe('');
     }, 30_000);
   }
+});
+
+/** A TCP port on 127.0.0.1 that nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+describe('vqmon watch', () => {
+  it('inputs that never open: input_error with code and message, retried with backoff, until SIGINT; exit 0', async () => {
+    const port = await closedPort();
+    const urls = [`http://127.0.0.1:${port}/x.m3u8`, `rtmp://127.0.0.1:${port}/live/x`, `tcp://127.0.0.1:${port}`];
+    const cfg = join(clipDir, 'watch-retry.json');
+    writeFileSync(cfg, JSON.stringify({ reconnectDelay: 0.1, openTimeout: 2 }));
+    const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'watch', ...urls, '--ndjson', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const events: Array<{ type: string; phase: string; input: string; detail: Record<string, unknown> }> = [];
+    let out = '', err = '';
+    child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const started = (u: string) => events.filter((e) => e.input === u && e.type === 'input_error' && e.phase === 'start');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not enough retries in 30 s: ${out}\n${err}`)), 30_000);
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        const lines = out.split('\n');
+        out = lines.pop()!;
+        // beamcoder may print diagnostics on stdout (DEBUG: ...): only JSON lines are events.
+        for (const l of lines) if (l.startsWith('{')) events.push(JSON.parse(l) as (typeof events)[number]);
+        if (urls.every((u) => started(u).length >= 3)) { clearTimeout(timer); resolve(); }
+      });
+      void exited.then((code) => reject(new Error(`watch exited early (${code}): ${err}`)));
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    for (const u of urls) {
+      const tries = started(u);
+      for (const e of tries) {
+        expect(e.detail.code).toBe('ERR_VQMON_INPUT_OPEN');
+        expect(e.detail.message).toMatch(new RegExp(`cannot open ${u.replace(/[/.]/g, '\\$&')}: .*refused.*nothing listens there`));
+      }
+      // Backoff: each retry waits twice as long as the one before.
+      expect(tries.slice(0, 3).map((e) => e.detail.attempt)).toEqual([1, 2, 3]);
+      expect(tries.slice(0, 3).map((e) => e.detail.retryInSec)).toEqual([0.1, 0.2, 0.4]);
+    }
+    expect(events.filter((e) => e.type !== 'input_error')).toEqual([]);
+    expect(err).toMatch(new RegExp(`${urls[0]!.replace(/[/.]/g, '\\$&')}: 0 frames .* input errors`));
+  }, 60_000);
+
+  const bad: Array<[string, string[], RegExp]> = [
+    ['no URL', ['watch'], /watch needs at least one URL/],
+    ['an unsupported URL scheme', ['watch', 'gopher://127.0.0.1/x'], /unsupported URL scheme 'gopher:\/\/'.*live inputs: udp:\/\//],
+    ['a file path', ['watch', 'clip.mp4'], /not a live input URL.*vqmon analyze/],
+    ['an unknown option', ['watch', 'udp://127.0.0.1:5000', '--fast'], /unknown option --fast/],
+    ['--json', ['watch', 'udp://127.0.0.1:5000', '--json'], /--ndjson, not --json/],
+    ['an unknown live detector', ['watch', 'udp://127.0.0.1:5000', '--only', 'freeze,corruption'], /unknown live detector 'corruption'/],
+  ];
+  for (const [what, args, message] of bad) {
+    it(`exit 2 with a clear message for ${what}`, () => {
+      const r = vqmon(...args);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.err).toMatch(/\[ERR_VQMON_INVALID_ARG\]/);
+      expect(r.out).toBe('');
+    });
+  }
+
+  it('exit 2 for a config with an option out of range, or not JSON', () => {
+    const cfg = join(clipDir, 'watch-bad.json');
+    writeFileSync(cfg, JSON.stringify({ stallTimeout: -1 }));
+    const r = vqmon('watch', 'udp://127.0.0.1:5000', '--config', cfg);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/stallTimeout must be a number in \[0\.1, 3600\], got -1 \[ERR_VQMON_INVALID_ARG\]/);
+    const notJson = vqmon('watch', 'udp://127.0.0.1:5000', '--config', join(root, 'README.md'));
+    expect(notJson.code).toBe(2);
+    expect(notJson.err).toMatch(/cannot read config/);
+  });
 });

@@ -13,14 +13,18 @@ export function networkOptions(url: string, timeoutSec: number): Record<string, 
   return o;
 }
 
-export async function openInput(url: string, timeoutSec = 10): Promise<BcDemuxer> {
+/** Opens `url`; `extra` adds FFmpeg options for network inputs (format options such as the HLS reader's). */
+export async function openInput(url: string, timeoutSec = 10, extra: Record<string, string> = {}): Promise<BcDemuxer> {
   const bc = beamcoder();
   try {
-    return await bc.demuxer(isUrl(url) ? { url, options: networkOptions(url, timeoutSec) } : url.replace(/^file:\/\//, ''));
+    return await bc.demuxer(isUrl(url) ? { url, options: { ...networkOptions(url, timeoutSec), ...extra } } : url.replace(/^file:\/\//, ''));
   } catch (e) {
     const why = e instanceof Error ? e.message.replace(/^In file .* found error: /, '') : String(e);
+    const hint = /refused/i.test(why) ? 'nothing listens there: is the source running, on that host and port?'
+      : /not found|404/i.test(why) ? 'check the path'
+      : `nothing answered within ${timeoutSec} s? check the URL and that the source is sending`;
     throw new VqmonError('ERR_VQMON_INPUT_OPEN', isUrl(url)
-      ? `cannot open ${url}: ${why} (nothing answered within ${timeoutSec} s? check the URL and that the source is sending)`
+      ? `cannot open ${url}: ${why} (${hint})`
       : `${url} is not a media file FFmpeg can read (${why})`);
   }
 }

@@ -1,207 +1,370 @@
 /**
- * One live input (UDP/RTP MPEG-TS, SRT, RTMP, HLS, HTTP...): demux and decode on libuv's
- * threadpool, kernels on each decoded group of frames in this thread (a few hundred
- * microseconds per 1080p frame), streaming detectors, stall watch and reconnection with
- * backoff. Events carry media time from the input's first frame.
+ * One live input (UDP/RTP MPEG-TS, SRT, RTMP, RTSP, HLS, HTTP...): demux and decode on
+ * libuv's threadpool, kernels on each decoded group of frames in this thread (a few hundred
+ * microseconds per 1080p frame), the streaming detectors (trackers.ts) fed each group's
+ * metric rows, a stall watchdog, reconnection with backoff, and back-pressure: an input
+ * whose processing falls behind real time drops packets unanalysed until it is live again.
+ * Events carry media time from the input's first packet; after a reconnection media time
+ * goes on from where the wall clock says the input is.
  */
 import { openDecoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
 import { audioChannels, frameDuration, kernelReadable, streamSeconds as seconds, videoView } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
-import { blackDefaults, blackFrame, type BlackOptions } from '../detectors/black.js';
-import { freezeDefaults, frozenFrame, refreshStep, type FreezeOptions } from '../detectors/freeze.js';
-import { ProgrammeTiles, SERIES_COLUMNS } from '../detectors/graphics.js';
-import { BlockinessScorer, blockinessDefaults, SCENE_CUT_MAFD, type BlockinessOptions, type ScoredFrame } from '../detectors/blockiness.js';
-import { dbfs, silenceDefaults } from '../detectors/silence.js';
+import { clippingDefaults } from '../detectors/clipping.js';
+import { round } from '../detectors/types.js';
+import { VqmonError, isVqmonError } from '../errors.js';
 import { joinSamples } from '../metrics/samples.js';
+import { ProgrammeTiles, SERIES_COLUMNS } from '../detectors/graphics.js';
 import { kernelVideoOptions, tileRuleOptions, VideoChain } from '../metrics/video-chain.js';
-import { frameColumn, native } from '../native.js';
-import { FreezeTracker, RunTracker, type LiveEvent } from './run-tracker.js';
+import { native } from '../native.js';
+import { LagMeter } from './lag.js';
+import { liveDefaults, type LiveOptions } from './options.js';
+import { RunTracker, type Emit, type LiveEvent } from './run-tracker.js';
+import { createTrackers, type LiveTracker } from './trackers.js';
 
-const BLOCK_TILES = frameColumn('blockTiles'), MAFD_PREV = frameColumn('mafdPrev');
+export type { LiveOptions } from './options.js';
 
-export interface LiveOptions {
-  /** As analyze()'s, channel graphics and masks included (src/detectors/freeze.ts, black.ts). */
-  freeze?: FreezeOptions;
-  black?: BlackOptions;
-  blockiness?: BlockinessOptions;
-  silence?: { minDuration?: number; level?: number };
-  /** Seconds without any packet that make a stall [2]. */
-  stallTimeout?: number;
-  /** First reconnection delay, doubled up to 30 s [1]. */
-  reconnectDelay?: number;
-  /** Seconds to wait for an input to open [10]. */
-  openTimeout?: number;
+/** Frames per kernel call. */
+const BATCH = 16;
+/** Audio window, seconds (as the file engine's default). */
+const AUDIO_WINDOW = 0.05;
+
+export interface InputStats {
+  url: string;
+  /** connecting (never opened yet), live, retrying (waiting to reopen), stopped. */
+  state: 'connecting' | 'live' | 'retrying' | 'stopped';
+  /** Times the input was opened. */
+  sessions: number;
+  inputErrors: number;
+  lastError: { code: string; message: string } | null;
+  packets: number;
+  /** Video frames and 50 ms audio windows analysed. */
+  videoFrames: number;
+  audioWindows: number;
+  /** Packets read but not analysed because processing fell behind real time, and the spans of them. */
+  droppedPackets: number;
+  dropSpans: number;
+  /** Seconds behind real time now (sustained, see lag.ts), and the most so far. */
+  lagSec: number;
+  maxLagSec: number;
+  /** Media time of the last packet read. */
+  mediaTime: number;
 }
+
+const nowSec = () => performance.now() / 1000;
 
 export class LiveInput {
   private stopped = false;
-  private lastPacketWall = 0;
+  private finished = false;
+  private state: InputStats['state'] = 'connecting';
+  private seenPacket = false;
+  private lastPacketWall = nowSec();
   private lastMediaT = 0;
-  private origin: number | null = null;
+  /** Media time = stream seconds + base; set on each session's first packet. */
+  private base = 0;
   private readonly stall: RunTracker;
-  private readonly freeze: FreezeTracker;
-  private readonly black: RunTracker;
-  private readonly silence: RunTracker;
-  private readonly blockiness: RunTracker;
-  private readonly blockScorer: BlockinessScorer;
+  private readonly trackers: LiveTracker[];
   private readonly chain = new VideoChain();
-  private prevT = 0;
   private readonly layout;
-  private readonly out: Float64Array;
+  private readonly out;
+  /** Per frame: the frame columns and the tile rule's programme columns (graphics.ts). */
+  private readonly series = new Float64Array(BATCH * SERIES_COLUMNS);
   private readonly programme: ProgrammeTiles;
-  private readonly series = new Float64Array(SERIES_COLUMNS);
   private audio: { rate: number; channels: number; pending: Float32Array[][]; count: number; t0: number } | null = null;
+  private readonly lag = new LagMeter();
+  private drop: { start: number; packets: number; lag: number } | null = null;
+  /** Frames were dropped since the last analysed one. */
+  private videoGap = false;
+  private failure: { start: number; attempts: number } | null = null;
+  /** A session read the input to its end. */
+  private ended = false;
+  /** The latest packet timestamp read, in stream seconds (HLS repeats on reopening are skipped). */
+  private lastStreamSec: number | null = null;
+  private readonly counts = { sessions: 0, inputErrors: 0, packets: 0, videoFrames: 0, audioWindows: 0, droppedPackets: 0, dropSpans: 0 };
+  private lastError: InputStats['lastError'] = null;
   private watchdog: NodeJS.Timeout | null = null;
+  private wake: (() => void) | null = null;
+  private readonly emit: Emit;
   readonly done: Promise<void>;
 
-  constructor(readonly url: string, private readonly options: LiveOptions, private readonly emit: (e: LiveEvent) => void) {
-    const ev = (e: Omit<LiveEvent, 'input'>) => this.emit({ ...e, input: url });
-    this.stall = new RunTracker('stall', 0, ev);
-    this.freeze = new FreezeTracker(options.freeze?.minDuration ?? freezeDefaults.minDuration,
-      options.freeze?.refreshTolerance ?? freezeDefaults.refreshTolerance, options.freeze?.refreshInterval ?? freezeDefaults.refreshInterval, ev);
-    this.black = new RunTracker('black', options.black?.minDuration ?? blackDefaults.minDuration, ev);
-    this.silence = new RunTracker('silence', options.silence?.minDuration ?? silenceDefaults.minDuration, ev);
-    this.blockiness = new RunTracker('blockiness', options.blockiness?.minDuration ?? blockinessDefaults.minDuration, ev);
-    this.blockScorer = new BlockinessScorer(options.blockiness?.baselineWindow, options.blockiness?.threshold);
+  constructor(readonly url: string, private readonly options: LiveOptions, emit: (e: LiveEvent) => void) {
+    this.emit = (e) => emit({ ...e, input: url });
+    this.stall = new RunTracker('stall', 0, this.emit);
+    this.trackers = createTrackers(options, this.emit);
     this.layout = native.videoLayout(kernelVideoOptions(options.black, options.freeze, false));
-    this.out = new Float64Array(16 * this.layout.rowWidth);
+    this.out = new Float64Array(BATCH * this.layout.rowWidth);
     this.programme = new ProgrammeTiles(this.layout, tileRuleOptions(options.black, options.freeze));
     this.done = this.run();
   }
 
   /**
-   * Stops after the read in flight returns (at most the open timeout on a silent source):
-   * closing a demuxer while FFmpeg reads from it on the threadpool would free it under
-   * that read.
+   * Ends runs in progress at once (their phase end events), then stops after the read in
+   * flight returns (at most the open timeout on a silent source): closing a demuxer while
+   * FFmpeg reads from it on the threadpool would free it under that read.
    */
   stop(): Promise<void> {
     this.stopped = true;
+    this.wake?.();
+    this.finish();
     return this.done;
   }
 
+  stats(): InputStats {
+    return { url: this.url, state: this.state, ...this.counts, lastError: this.lastError,
+      lagSec: round(this.lag.sustained, 2), maxLagSec: round(this.lag.max, 2), mediaTime: round(this.lastMediaT) };
+  }
+
+  /** Where the input is now on its media clock: the last packet's time plus the wall time since. */
   private mediaNow(): number {
-    return this.lastMediaT + (performance.now() - this.lastPacketWall) / 1000;
+    return this.lastMediaT + (nowSec() - this.lastPacketWall);
   }
 
   private async run(): Promise<void> {
-    const stallTimeout = this.options.stallTimeout ?? 2;
-    this.lastPacketWall = performance.now();
-    // A stall runs from the last packet until packets flow again.
+    const o = this.options;
+    const stallTimeout = o.stallTimeout ?? liveDefaults.stallTimeout;
+    // A stall runs from the last packet until packets flow again. Before the first packet
+    // the input is not live yet: input_error says why.
     this.watchdog = setInterval(() => {
-      const idle = (performance.now() - this.lastPacketWall) / 1000;
-      if (idle >= stallTimeout) this.stall.update(true, this.lastMediaT, this.mediaNow());
+      if (this.seenPacket && nowSec() - this.lastPacketWall >= stallTimeout) this.stall.update(true, this.lastMediaT, this.mediaNow());
     }, 100);
-    let delay = this.options.reconnectDelay ?? 1;
+    const first = o.reconnectDelay ?? liveDefaults.reconnectDelay;
+    let delay = first;
     try {
       while (!this.stopped) {
         try {
-          await this.session();
-          delay = this.options.reconnectDelay ?? 1;
+          await this.session(() => { delay = first; });
+          if (!this.stopped) throw new VqmonError('ERR_VQMON_INPUT_READ', `${this.url} ended: the source closed the stream (or, for HLS, its playlist stopped growing)`);
         } catch (e) {
           if (this.stopped) break;
-          this.emit({ type: 'input_error', phase: 'start', start: Math.round(this.mediaNow() * 1000) / 1000, end: Math.round(this.mediaNow() * 1000) / 1000, duration: 0,
-            input: this.url, detail: { message: e instanceof Error ? e.message : String(e), retryInSec: delay } });
+          this.failed(e, delay);
         }
         if (this.stopped) break;
-        await new Promise((r) => setTimeout(r, delay * 1000));
-        delay = Math.min(30, delay * 2);
+        this.state = 'retrying';
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, delay * 1000);
+          this.wake = () => { clearTimeout(timer); r(); };
+        });
+        this.wake = null;
+        delay = Math.min(liveDefaults.maxReconnectDelay, delay * 2);
       }
     } finally {
-      if (this.watchdog) clearInterval(this.watchdog);
-      this.onBlockiness(this.blockScorer.flush());
-      for (const t of [this.freeze, this.black, this.blockiness, this.silence, this.stall]) t.close();
+      this.finish();
     }
   }
 
-  private async session(): Promise<void> {
-    const dm = await openInput(this.url, this.options.openTimeout ?? 10);
+  /** input_error, phase start, on every failed open or read: the outage's start, the attempt, the next retry. */
+  private failed(e: unknown, retryInSec: number) {
+    const code = isVqmonError(e) ? e.code : 'ERR_VQMON_INPUT_READ';
+    const message = e instanceof Error ? e.message : String(e);
+    this.counts.inputErrors++;
+    this.lastError = { code, message };
+    const f = this.failure ??= { start: this.mediaNow(), attempts: 0 };
+    f.attempts++;
+    const now = this.mediaNow();
+    this.emit({ type: 'input_error', phase: 'start', start: round(f.start), end: round(now), duration: round(now - f.start),
+      detail: { code, message, attempt: f.attempts, retryInSec } });
+  }
+
+  /** input_error, phase end: media flows again (reason 'open') or the monitor stopped ('stopped'). */
+  private recovered(reason: 'open' | 'stopped') {
+    const f = this.failure;
+    if (!f) return;
+    this.failure = null;
+    const now = this.mediaNow();
+    this.emit({ type: 'input_error', phase: 'end', start: round(f.start), end: round(now), duration: round(now - f.start), detail: { attempts: f.attempts, reason } });
+  }
+
+  /** Once: phase end for everything in progress. */
+  private finish() {
+    if (this.finished) return;
+    this.finished = true;
+    this.state = 'stopped';
+    if (this.watchdog) clearInterval(this.watchdog);
+    if (this.drop) this.endDrop(this.lastMediaT);
+    for (const t of this.trackers) t.close();
+    this.stall.close();
+    this.recovered('stopped');
+  }
+
+  private async session(onOpen: () => void): Promise<void> {
+    const o = this.options;
+    const openTimeout = o.openTimeout ?? liveDefaults.openTimeout;
+    // FFmpeg's HLS reader reloads a playlist that stopped growing 1000 times before it gives
+    // up, holding its read (and a stop) for many minutes: give up after about the open timeout.
+    const hlsOptions = /\.m3u8(\?|$)/i.test(this.url) ? { m3u8_hold_counters: String(Math.max(3, Math.ceil(openTimeout))) } : undefined;
+    const dm = await openInput(this.url, openTimeout, hlsOptions);
     try {
+      if (this.stopped) return;
+      // A finished HLS playlist (or a file over HTTP) opens again as a whole: reading it
+      // again would report old media as new. It is still ended until it opens live.
+      const live = !(dm.duration !== null && dm.duration > 0);
+      if (this.ended && !live) throw new VqmonError('ERR_VQMON_INPUT_READ', `${this.url} has ended (a finished playlist or a file), waiting for it to go live again`);
       const vs = dm.streams.find((s) => s.codecpar.codec_type === 'video' && kernelReadable(s.codecpar.format)) ?? null;
       const as = dm.streams.find((s) => s.codecpar.codec_type === 'audio') ?? null;
+      if (!vs && !as) {
+        const found = dm.streams.map((s) => `${s.codecpar.codec_type} ${s.codecpar.name ?? '?'} ${s.codecpar.format ?? ''}`.trim()).join(', ') || 'none';
+        throw new VqmonError('ERR_VQMON_INPUT_NO_STREAMS', `${this.url} has no video in a pixel format the kernels read and no audio (streams: ${found})`);
+      }
       const vdec: BcDecoder | null = vs ? openDecoder(dm, vs.index) : null;
       const adec: BcDecoder | null = as ? openDecoder(dm, as.index, 1) : null;
-      if (as) this.audio = { rate: as.codecpar.sample_rate, channels: as.codecpar.channels, pending: Array.from({ length: as.codecpar.channels }, () => []), count: 0, t0: -1 };
+      this.audio = as ? { rate: as.codecpar.sample_rate, channels: as.codecpar.channels, pending: [], count: 0, t0: -1 } : null;
+      this.resetAudio();
       const fd = (vs && frameDuration(vs)) || 1 / 25;
-      // A new session starts a new reference chain and blockiness baseline (the picture may have changed).
+      // A new session starts a new reference chain (the picture may have changed) and a new lag base.
       this.chain.reset();
-      this.onBlockiness(this.blockScorer.flush());
-      this.blockScorer.reset();
+      this.lag.reset();
+      this.counts.sessions++;
+      this.state = 'live';
+      // A live playlist opened again starts a few segments back: those already read are skipped.
+      const repeats = dm.iformat?.name === 'hls' && this.lastStreamSec !== null ? this.lastStreamSec : null;
+      const stallTimeout = o.stallTimeout ?? liveDefaults.stallTimeout;
+      const analysisDelay = o.debug?.analysisDelay ?? 0;
+      let rebase = true, awaitingKey = true;
       while (!this.stopped) {
-        const p: BcPacket | null = await dm.read();
-        if (!p) break;
+        let p: BcPacket | null;
+        try {
+          p = await dm.read();
+        } catch (e) {
+          throw new VqmonError('ERR_VQMON_INPUT_READ', `reading ${this.url} failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        if (this.stopped) break;
+        if (!p) {
+          this.ended = true;
+          break;
+        }
+        this.counts.packets++;
         const stream = dm.streams[p.stream_index]!;
-        const t = seconds(p.pts ?? p.dts, stream.time_base);
-        if (this.origin === null) this.origin = t;
-        this.lastPacketWall = performance.now();
-        this.lastMediaT = Math.max(this.lastMediaT, t - this.origin);
+        const ts = p.pts ?? p.dts;
+        const wall = nowSec();
+        if (ts !== null) {
+          const sec = seconds(ts, stream.time_base);
+          if (repeats !== null && sec <= repeats && sec > repeats - 30) continue;
+          this.lastStreamSec = Math.max(this.lastStreamSec ?? -Infinity, sec);
+          if (rebase) {
+            // Media flows: the input is back (input_error ends), and its clock goes on from here.
+            this.base = this.seenPacket ? this.mediaNow() - sec : -sec;
+            rebase = false;
+            onOpen();
+            this.recovered('open');
+          }
+          const t = sec + this.base;
+          // Packets again after a stall: the source paused, which is not lag.
+          if (wall - this.lastPacketWall >= stallTimeout) this.lag.reset();
+          this.lastMediaT = Math.max(this.lastMediaT, t);
+          this.lag.update(t, wall);
+        }
+        this.lastPacketWall = wall;
+        this.seenPacket = true;
         this.stall.update(false, 0, 0);
-        if (vdec && p.stream_index === vs!.index) this.onVideo((await vdec.decode(p).catch(() => ({ frames: [] }))).frames, vs!.time_base, fd);
-        else if (adec && p.stream_index === as!.index) this.onAudio((await adec.decode(p).catch(() => ({ frames: [] }))).frames, as!.time_base);
+        const isVideo = vdec !== null && p.stream_index === vs!.index;
+        if (this.dropping(p, isVideo, vdec !== null)) continue;
+        // A session joins the stream anywhere: pictures before its first keyframe would be
+        // decoded against references it never had.
+        if (isVideo && awaitingKey && !p.flags?.KEY) continue;
+        if (isVideo) {
+          awaitingKey = false;
+          this.onVideo((await vdec.decode(p).catch(() => ({ frames: [] }))).frames, vs!.time_base, fd);
+          if (analysisDelay) await new Promise((r) => setTimeout(r, analysisDelay * 1000));
+        } else if (adec && p.stream_index === as!.index) {
+          this.onAudio((await adec.decode(p).catch(() => ({ frames: [] }))).frames, as!.time_base);
+        }
       }
     } finally {
+      if (this.drop) this.endDrop(this.lastMediaT);
       dm.forceClose(); // no read in flight here
     }
   }
 
-  private onVideo(frames: BcFrame[], tb: [number, number], fd: number) {
-    if (!frames.length) return;
-    const views = frames.map(videoView);
-    const times = frames.map((f) => seconds(f.best_effort_timestamp ?? f.pts, tb) - (this.origin ?? 0));
-    const fullRange = (frames[0]!.format ?? '').startsWith('yuvj');
-    const options = kernelVideoOptions(this.options.black, this.options.freeze, fullRange);
-    for (let s = 0; s < views.length; s += 16) {
-      const batch = views.slice(s, s + 16);
-      const hadPrev = this.chain.prev !== null;
-      this.chain.analyze(batch, options, this.out);
-      const pic = this.options.black?.pictureThreshold ?? blackDefaults.pictureThreshold;
-      const row = this.series, c = SERIES_COLUMNS;
-      for (let i = 0; i < batch.length; i++) {
-        const t = times[s + i]!;
-        // The same per-frame rules as the file detectors, on the same series row.
-        this.programme.seriesRow(this.out, i * this.layout.rowWidth, batch[i]!.width, batch[i]!.height, row, 0);
-        const frozen = (i > 0 || hadPrev) && frozenFrame(row, c, 0);
-        this.freeze.update(frozen, refreshStep(row, c, 0), t, t + fd, this.prevT);
-        this.black.update(blackFrame(row, c, 0, pic), t, t + fd);
-        this.onBlockiness(this.blockScorer.push(t, t + fd, row[BLOCK_TILES]!, row[MAFD_PREV]! >= SCENE_CUT_MAFD));
-        this.prevT = t;
-      }
+  /**
+   * Back-pressure: once processing is `maxLag` behind real time (sustained), packets are
+   * read and dropped, not decoded, until it is within maxLag / 2 again and a video
+   * keyframe (where decoding can restart) arrives. Reported as analysis_dropped, phase
+   * start then end, with the packets dropped.
+   */
+  private dropping(p: BcPacket, isVideo: boolean, hasVideo: boolean): boolean {
+    const maxLag = this.options.maxLag ?? liveDefaults.maxLag;
+    const t = this.lastMediaT;
+    if (!this.drop && this.lag.sustained > maxLag) {
+      this.drop = { start: t, packets: 0, lag: this.lag.sustained };
+      this.counts.dropSpans++;
+      this.emit({ type: 'analysis_dropped', phase: 'start', start: round(t), end: round(t), duration: 0, detail: { lagSec: round(this.lag.sustained, 2) } });
     }
+    if (!this.drop) return false;
+    if (this.lag.now <= maxLag / 2 && (!hasVideo || (isVideo && p.flags?.KEY))) {
+      this.endDrop(t);
+      return false;
+    }
+    this.drop.packets++;
+    this.counts.droppedPackets++;
+    return true;
   }
 
-  /** Scored frames come back a few frames late (the score is a centred median). */
-  private onBlockiness(frames: ScoredFrame[]) {
-    const threshold = this.options.blockiness?.threshold ?? blockinessDefaults.threshold;
-    for (const f of frames) this.blockiness.update(f.score >= threshold, f.t0, f.t1, f.t0, f.score);
+  private endDrop(t: number) {
+    const d = this.drop!;
+    this.drop = null;
+    this.emit({ type: 'analysis_dropped', phase: 'end', start: round(d.start), end: round(t), duration: round(t - d.start),
+      detail: { packets: d.packets, lagSec: round(d.lag, 2) } });
+    this.videoGap = true;
+    this.resetAudio();
+  }
+
+  private resetAudio() {
+    const a = this.audio;
+    if (!a) return;
+    a.pending = Array.from({ length: a.channels }, () => []);
+    a.count = 0;
+    a.t0 = -1;
+  }
+
+  private onVideo(frames: BcFrame[], tb: [number, number], fd: number) {
+    if (!frames.length || this.finished) return;
+    const views = frames.map(videoView);
+    const times = Float64Array.from(frames, (f) => seconds(f.best_effort_timestamp ?? f.pts, tb) + this.base);
+    const options = kernelVideoOptions(this.options.black, this.options.freeze, (frames[0]!.format ?? '').startsWith('yuvj'));
+    for (let s = 0; s < views.length; s += BATCH) {
+      const batch = views.slice(s, s + BATCH);
+      const first = this.chain.prev === null;
+      this.chain.analyze(batch, options, this.out);
+      // The same series rows as the file path: frame columns, then the tile rule's.
+      for (let i = 0; i < batch.length; i++) {
+        this.programme.seriesRow(this.out, i * this.layout.rowWidth, batch[i]!.width, batch[i]!.height, this.series, i * SERIES_COLUMNS);
+      }
+      const rows = { rows: this.series, rowWidth: SERIES_COLUMNS, count: batch.length, t: times.subarray(s, s + batch.length),
+        frameDuration: fd, first, gap: this.videoGap };
+      this.videoGap = false;
+      for (const t of this.trackers) t.video?.(rows);
+      this.counts.videoFrames += batch.length;
+    }
   }
 
   private onAudio(frames: BcFrame[], tb: [number, number]) {
     const a = this.audio;
-    if (!a || !frames.length) return;
+    if (!a || !frames.length || this.finished) return;
     for (const f of frames) {
       const ch = audioChannels(f);
-      if (a.t0 < 0) a.t0 = seconds(f.best_effort_timestamp ?? f.pts, tb) - (this.origin ?? 0);
+      if (a.t0 < 0) a.t0 = seconds(f.best_effort_timestamp ?? f.pts, tb) + this.base;
       for (let c = 0; c < a.channels; c++) a.pending[c]!.push(ch[c] ?? ch[0]!.slice());
       a.count += f.nb_samples;
     }
     // Whole 50 ms windows, a quarter second at a time: one native call per channel.
-    const win = Math.round(a.rate * 0.05);
+    const win = Math.round(a.rate * AUDIO_WINDOW);
     const windows = Math.floor(a.count / win);
     if (windows < 5) return;
     const n = windows * win;
-    const rms = new Float64Array(windows);
-    const stats = new Float64Array(windows * 3);
+    const stats = new Float64Array(windows * a.channels * 3);
+    const one = new Float64Array(windows * 3);
+    const clipLevel = this.options.clipping?.clipLevel ?? clippingDefaults.clipLevel;
     for (let c = 0; c < a.channels; c++) {
       const all = joinSamples(a.pending[c]!, a.count);
-      native.audioStats(all.subarray(0, n), { window: win }, stats);
-      for (let w = 0; w < windows; w++) rms[w] = Math.max(rms[w]!, stats[w * 3 + 1]!);
+      native.audioStats(all.subarray(0, n), { window: win, clipLevel }, one);
+      // Interleaved as the file engine's series: [window][channel][peak, rms, clipped].
+      for (let w = 0; w < windows; w++) stats.set(one.subarray(w * 3, w * 3 + 3), (w * a.channels + c) * 3);
       a.pending[c] = [all.slice(n)];
     }
-    const level = this.options.silence?.level ?? silenceDefaults.level;
-    for (let w = 0; w < windows; w++) {
-      const t0 = a.t0 + w * 0.05;
-      this.silence.update(dbfs(rms[w]!) < level, t0, t0 + 0.05);
-    }
-    a.t0 += windows * 0.05;
+    const chunk = { t0: a.t0, window: win / a.rate, channels: a.channels, count: windows, stats, sampleRate: a.rate };
+    for (const t of this.trackers) t.audio?.(chunk);
+    this.counts.audioWindows += windows;
+    a.t0 += windows * (win / a.rate);
     a.count -= n;
   }
 }

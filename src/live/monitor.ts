@@ -1,34 +1,47 @@
 /**
  * createMonitor(): live inputs watched side by side in one process; events as an
- * EventEmitter ('event', 'error') and as an async iterator.
+ * EventEmitter ('event', every event, synchronously) and as an async iterator (a bounded
+ * queue: a reader that falls behind loses the least important events and is told, see
+ * event-queue.ts).
  */
 import { EventEmitter } from 'node:events';
 
-import { checkGraphicsOptions } from '../detectors/graphics.js';
-import { LiveInput, type LiveOptions } from './live-input.js';
+import { EventQueue } from './event-queue.js';
+import { LiveInput, type InputStats } from './live-input.js';
+import { checkLiveOptions, checkLiveUrl, liveDefaults, type LiveOptions } from './options.js';
 import type { LiveEvent } from './run-tracker.js';
 
 export type { LiveEvent } from './run-tracker.js';
-export type { LiveOptions } from './live-input.js';
+export type { InputStats } from './live-input.js';
+export type { LiveDetectorName, LiveOptions } from './options.js';
+
+export interface MonitorStats {
+  /** The async iterator's queue: events held now, its bound, the most it held, events shed. */
+  queue: { length: number; capacity: number; maxLength: number; dropped: number; superseded: number };
+  inputs: InputStats[];
+}
 
 export class Monitor extends EventEmitter {
   private readonly inputs = new Map<string, LiveInput>();
   private readonly waiting: Array<(r: IteratorResult<LiveEvent>) => void> = [];
-  private readonly queue: LiveEvent[] = [];
+  private readonly queue: EventQueue;
   private closed = false;
 
+  /** Throws ERR_VQMON_INVALID_ARG for options out of range. */
   constructor(private readonly options: LiveOptions = {}) {
     super();
-    checkGraphicsOptions(options.freeze, 'freeze');
-    checkGraphicsOptions(options.black, 'black');
+    checkLiveOptions(options);
+    this.queue = new EventQueue(options.maxQueuedEvents ?? liveDefaults.maxQueuedEvents);
   }
 
-  /** Starts watching `url` (no-op when it is already watched). */
+  /** Starts watching `url` (no-op when it is already watched); throws ERR_VQMON_INVALID_ARG for a URL that is not a live input. */
   add(url: string): void {
+    checkLiveUrl(url);
     if (this.closed || this.inputs.has(url)) return;
     this.inputs.set(url, new LiveInput(url, this.options, (e) => this.push(e)));
   }
 
+  /** Stops watching `url`: runs in progress end at once; resolves once its read in flight has returned. */
   async remove(url: string): Promise<void> {
     const input = this.inputs.get(url);
     this.inputs.delete(url);
@@ -39,17 +52,25 @@ export class Monitor extends EventEmitter {
     return [...this.inputs.keys()];
   }
 
+  stats(): MonitorStats {
+    const q = this.queue;
+    return { queue: { length: q.length, capacity: q.capacity, maxLength: q.maxLength, dropped: q.dropped, superseded: q.superseded },
+      inputs: [...this.inputs.values()].map((i) => i.stats()) };
+  }
+
+  /** Stops every input (their phase end events come at once); iterators end after the queued events. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.inputs.keys()].map((u) => this.remove(u)));
+    const stopping = [...this.inputs.keys()].map((u) => this.remove(u));
     for (const w of this.waiting.splice(0)) w({ value: undefined, done: true });
+    await Promise.all(stopping);
   }
 
   private push(e: LiveEvent) {
     this.emit('event', e);
     const w = this.waiting.shift();
     if (w) w({ value: e, done: false });
-    else if (this.queue.length < 10_000) this.queue.push(e); // an iterator nobody reads must not grow forever
+    else this.queue.push(e);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<LiveEvent> {

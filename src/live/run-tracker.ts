@@ -10,6 +10,9 @@ export interface LiveEvent extends VqEvent {
   input: string;
 }
 
+/** How a tracker reports: its input's name is added by the input. */
+export type Emit = (e: Omit<LiveEvent, 'input'>) => void;
+
 export class RunTracker {
   private active = false;
   private reported = false;
@@ -18,8 +21,7 @@ export class RunTracker {
   private scoreSum = 0;
   private scored = 0;
 
-  constructor(private readonly type: string, private readonly minDuration: number,
-              private readonly emit: (e: Omit<LiveEvent, 'input'>) => void) {}
+  constructor(private readonly type: string, private readonly minDuration: number, private readonly emit: Emit) {}
 
   /**
    * A unit [t0, t1) that is (on) or is not part of a run; runStart overrides where a new run
@@ -68,8 +70,7 @@ export class FreezeTracker {
   private tailStart = 0;
   private held: number | null = null; // time of a held refresh frame
 
-  constructor(minDuration: number, private readonly tolerance: number, private readonly interval: number,
-              emit: (e: Omit<LiveEvent, 'input'>) => void) {
+  constructor(minDuration: number, private readonly tolerance: number, private readonly interval: number, emit: Emit) {
     this.runs = new RunTracker('freeze', minDuration, emit);
   }
 

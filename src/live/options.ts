@@ -1,0 +1,90 @@
+/**
+ * Options of createMonitor / vqmon watch, their defaults and their checks, and which URLs a
+ * live input accepts.
+ */
+import type { BlackOptions } from '../detectors/black.js';
+import type { BlockinessOptions } from '../detectors/blockiness.js';
+import { checkGraphicsOptions } from '../detectors/graphics.js';
+import type { ClippingOptions } from '../detectors/clipping.js';
+import type { FreezeOptions } from '../detectors/freeze.js';
+import type { SilenceOptions } from '../detectors/silence.js';
+import { VqmonError } from '../errors.js';
+
+/** Detectors that run on live inputs (stall, input_error and the drop reports always do). */
+export const LIVE_DETECTORS = ['freeze', 'black', 'blockiness', 'silence', 'clipping'] as const;
+export type LiveDetectorName = (typeof LIVE_DETECTORS)[number];
+
+export interface LiveOptions {
+  /** Detectors to run [all of LIVE_DETECTORS]. */
+  only?: LiveDetectorName[];
+  freeze?: FreezeOptions;
+  black?: BlackOptions;
+  blockiness?: BlockinessOptions;
+  silence?: SilenceOptions;
+  clipping?: ClippingOptions;
+  /** Seconds without any packet that make a stall [2]. */
+  stallTimeout?: number;
+  /** First reconnection delay, doubled after each failure up to 30 s [1]. */
+  reconnectDelay?: number;
+  /** Seconds to wait for an input to open, and for a packet once open [10]. */
+  openTimeout?: number;
+  /** Seconds behind real time, sustained, after which packets are dropped unanalysed until the input is live again [3]. */
+  maxLag?: number;
+  /** Events the async iterator holds for a slow reader before it sheds the oldest [1000]. */
+  maxQueuedEvents?: number;
+  /** Testing aid: an extra delay (seconds) after each decoded video packet, as on a machine too slow for the input [0]. */
+  debug?: { analysisDelay?: number };
+}
+
+export const liveDefaults = { stallTimeout: 2, reconnectDelay: 1, openTimeout: 10, maxLag: 3, maxQueuedEvents: 1000, maxReconnectDelay: 30 };
+
+const invalid = (message: string) => new VqmonError('ERR_VQMON_INVALID_ARG', message);
+
+export function checkLiveOptions(o: LiveOptions): void {
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw invalid('monitor options must be an object');
+  for (const d of o.only ?? []) {
+    if (!(LIVE_DETECTORS as readonly string[]).includes(d)) {
+      throw invalid(`unknown live detector '${String(d)}'; live detectors: ${LIVE_DETECTORS.join(', ')}`);
+    }
+  }
+  const range = (v: unknown, name: string, min: number, max = Infinity, open = false) => {
+    if (v === undefined) return;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (open && v === min)) {
+      throw invalid(`${name} must be a number in ${open ? '(' : '['}${min}, ${max}], got ${JSON.stringify(v)}`);
+    }
+  };
+  range(o.freeze?.minDuration, 'freeze.minDuration', 0);
+  range(o.freeze?.noise, 'freeze.noise', 0, 1);
+  range(o.black?.minDuration, 'black.minDuration', 0);
+  range(o.black?.pixelThreshold, 'black.pixelThreshold', 0, 1);
+  range(o.black?.pictureThreshold, 'black.pictureThreshold', 0, 1);
+  checkGraphicsOptions(o.freeze, 'freeze');
+  checkGraphicsOptions(o.black, 'black');
+  range(o.blockiness?.minDuration, 'blockiness.minDuration', 0);
+  if (o.blockiness?.threshold !== undefined && !(o.blockiness.threshold > 0 && o.blockiness.threshold <= 1)) throw invalid(`blockiness.threshold must be in (0, 1], got ${String(o.blockiness.threshold)}`);
+  if (o.blockiness?.baselineWindow !== undefined && !(o.blockiness.baselineWindow >= 1)) throw invalid(`blockiness.baselineWindow must be at least 1 s, got ${String(o.blockiness.baselineWindow)}`);
+  range(o.silence?.minDuration, 'silence.minDuration', 0);
+  range(o.silence?.level, 'silence.level (dBFS)', -200, 0);
+  range(o.clipping?.clipLevel, 'clipping.clipLevel', 0, 1, true);
+  range(o.clipping?.minSamples, 'clipping.minSamples', 1);
+  range(o.clipping?.mergeGap, 'clipping.mergeGap', 0);
+  range(o.stallTimeout, 'stallTimeout', 0.1, 3600);
+  range(o.reconnectDelay, 'reconnectDelay', 0.01, liveDefaults.maxReconnectDelay);
+  range(o.openTimeout, 'openTimeout', 0.1, 3600);
+  range(o.maxLag, 'maxLag', 0.1, 3600);
+  range(o.debug?.analysisDelay, 'debug.analysisDelay', 0, 10);
+  if (o.maxQueuedEvents !== undefined && !(Number.isInteger(o.maxQueuedEvents) && o.maxQueuedEvents >= 1)) {
+    throw invalid(`maxQueuedEvents must be an integer >= 1, got ${JSON.stringify(o.maxQueuedEvents)}`);
+  }
+}
+
+/** Protocols a live input is read with (FFmpeg's names). */
+export const LIVE_SCHEMES = ['udp', 'rtp', 'srt', 'rtmp', 'rtmps', 'rtsp', 'rtsps', 'http', 'https', 'tcp'];
+
+export function checkLiveUrl(url: unknown): void {
+  const scheme = typeof url === 'string' ? /^([a-z][a-z0-9+.-]*):\/\/./i.exec(url)?.[1]?.toLowerCase() : undefined;
+  if (scheme && LIVE_SCHEMES.includes(scheme)) return;
+  throw invalid(scheme
+    ? `unsupported URL scheme '${scheme}://' for a live input (${String(url)}); live inputs: ${LIVE_SCHEMES.map((s) => `${s}://`).join(', ')}`
+    : `${JSON.stringify(url)} is not a live input URL (udp://, rtp://, srt://, rtmp://, rtsp://, http(s):// HLS, tcp://); for a file, use vqmon analyze`);
+}

@@ -1,0 +1,79 @@
+/**
+ * Real live sources for the live tests: ffmpeg -re sending a lavfi test pattern (UDP
+ * MPEG-TS, or an HLS playlist in a directory), a small HTTP server for that directory,
+ * and a watcher that notes when each HLS segment was published.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '../..');
+
+/** H.264 in MPEG-TS that a monitor picks up within a frame or two: a keyframe every `gop` frames, none elsewhere. */
+export const liveH264 = (gop: number) => ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency',
+  '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-pix_fmt', 'yuv420p'];
+
+/**
+ * ffmpeg at real speed (-re) from a 320x180 30 fps test pattern of `seconds`, video filtered
+ * by `vf`; `audio`, a lavfi audio graph, is read at real speed too and mapped after the video.
+ */
+export function ffmpegLive(seconds: number, vf: string, output: string[], audio?: string): ChildProcess {
+  return spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=30:duration=${seconds}`,
+    ...(audio ? ['-re', '-f', 'lavfi', '-i', audio] : []),
+    '-filter_complex', `[0:v]${vf}[v]`, '-map', '[v]', ...(audio ? ['-map', '1:a'] : []), ...output], { stdio: 'ignore' });
+}
+
+export function udpUrl(): string {
+  return `udp://127.0.0.1:${20000 + Math.floor(Math.random() * 20000)}`;
+}
+
+export function tempDir(prefix: string): string {
+  const base = join(root, '.vqmon-tmp/live');
+  mkdirSync(base, { recursive: true });
+  return mkdtempSync(join(base, `${prefix}-`));
+}
+
+/** Serves `dir` on 127.0.0.1; notes the first segment (.ts) asked for. */
+export async function serveDir(dir: string): Promise<{ port: number; firstSegment: () => string | null; server: Server }> {
+  let first: string | null = null;
+  const server = createServer((req, res) => {
+    const name = (req.url ?? '/').split('?')[0]!.replace(/^\/+/, '');
+    const file = join(dir, name);
+    if (name.includes('..') || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    if (name.endsWith('.ts')) first ??= name;
+    res.writeHead(200, { 'content-type': name.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t' });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { port, firstSegment: () => first, server };
+}
+
+export interface Segment { name: string; start: number; duration: number; publishedAt: number }
+
+/**
+ * Polls an HLS playlist every 20 ms: each segment's media start (the EXTINF durations
+ * before it) and when it first appeared in the playlist (performance.now(), ms).
+ */
+export function watchPlaylist(file: string): { segments: Map<string, Segment>; stop: () => void } {
+  const segments = new Map<string, Segment>();
+  const poll = () => {
+    if (!existsSync(file)) return;
+    let t = 0, duration = 0;
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const inf = /^#EXTINF:([\d.]+)/.exec(line);
+      if (inf) duration = Number(inf[1]);
+      else if (line && !line.startsWith('#')) {
+        if (!segments.has(line)) segments.set(line, { name: line, start: t, duration, publishedAt: performance.now() });
+        t += duration;
+      }
+    }
+  };
+  const timer = setInterval(poll, 20);
+  return { segments, stop: () => clearInterval(timer) };
+}
