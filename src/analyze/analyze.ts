@@ -22,9 +22,9 @@ import { kernelVideoOptions, tileRuleOptions } from '../metrics/video-chain.js';
 import { native } from '../native.js';
 import { SegmentPool } from '../pool/pool.js';
 import type { SegmentResult } from '../pool/segment-worker.js';
-import { probe, type Probe, type StreamInfo } from './probe.js';
+import { probe, type StreamInfo } from './probe.js';
 import { segmentCuts } from './keyframes.js';
-import { planSegments, type SegmentPlan } from './segments.js';
+import { planSegments } from './segments.js';
 import { stitchAudio, stitchGaps, stitchTones, stitchVideo } from './stitch.js';
 
 export const DETECTORS = ['freeze', 'black', 'blockiness', 'silence', 'clipping', 'av_sync', 'audio_missing', 'video_missing', 'corruption'] as const;
@@ -132,17 +132,6 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
   const window = options.audioWindow ?? 0.05;
   const plan = p.seekable ? planSegments(p.duration, threads, { quantum: window }) : [{ start: 0, end: Infinity }];
   const pool = new SegmentPool({ threads: Math.min(threads, plan.length) });
-  try {
-    return await analyzeWith(pool, p, plan, options, t0);
-  } finally {
-    await pool.destroy();
-  }
-}
-
-async function analyzeWith(pool: SegmentPool, p: Probe, plan: SegmentPlan[], options: AnalyzeOptions, t0: number): Promise<Report> {
-  const input = p.url;
-  const threads = pool.threads;
-  const window = options.audioWindow ?? 0.05;
   const on = (d: DetectorName) => !options.only || options.only.includes(d);
   // Workers decode side by side; give each decoder its share of the cores. The corruption
   // detector needs one thread a decoder: how H.264 conceals damage (and which frames it
@@ -150,7 +139,7 @@ async function analyzeWith(pool: SegmentPool, p: Probe, plan: SegmentPlan[], opt
   const decoderThreads = on('corruption') ? 1 : Math.max(1, Math.floor(availableParallelism() / Math.min(threads, plan.length)));
   const fullRange = (p.video?.pixelFormat ?? '').startsWith('yuvj');
   let done = 0;
-  {
+  try {
     const cuts = await segmentCuts(p, plan, window);
     const results: SegmentResult[] = await Promise.all(plan.map(async (s, i) => {
       const r = await pool.run({
@@ -202,5 +191,7 @@ async function analyzeWith(pool: SegmentPool, p: Probe, plan: SegmentPlan[], opt
         framesDecoded: results.reduce((a, r) => a + r.decoded.video, 0),
         readError: results.find((r) => r.decoded.readError)?.decoded.readError ?? null, truncatedAt, avSync },
     };
+  } finally {
+    await pool.destroy();
   }
 }
