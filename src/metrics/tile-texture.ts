@@ -24,6 +24,7 @@ export interface TileTexture {
 /** A tile changes "a lot" above this MAFD; a cut is when at least CUT_SHARE of tiles do. */
 const CUT_TILE_MAFD = 0.1;
 const CUT_SHARE = 0.75;
+const TILE_MAFD = TILE_COLUMNS.indexOf('mafdPrev');
 
 const q = (v: number) => (Number.isFinite(v) ? Math.min(65535, Math.round(v * 256)) : 0);
 
@@ -37,9 +38,8 @@ function join<T extends Uint16Array | Uint8Array>(chunks: T[], make: (n: number)
 /** Whether row `i` of `out` is a cut: most tiles changed a lot from the previous frame. */
 export function isCut(out: Float64Array, i: number, layout: VideoLayout): boolean {
   const { rowWidth, frameColumns, tileColumns, tiles } = layout;
-  const mafd = TILE_COLUMNS.indexOf('mafdPrev');
   let changed = 0;
-  for (let t = 0; t < tiles; t++) if (out[i * rowWidth + frameColumns + t * tileColumns + mafd]! > CUT_TILE_MAFD) changed++;
+  for (let t = 0; t < tiles; t++) if (out[i * rowWidth + frameColumns + t * tileColumns + TILE_MAFD]! > CUT_TILE_MAFD) changed++;
   return changed >= CUT_SHARE * tiles;
 }
 
