@@ -3,7 +3,7 @@
  * HTTP), back-pressure with a throttled analysis, and the streaming parts on their own:
  * the bounded event queue, the lag meter, streaming clipping against the file detector.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -12,7 +12,7 @@ import type { VqEvent } from '../src/detectors/types.js';
 import { ClippingTracker } from '../src/live/clipping-tracker.js';
 import { EventQueue } from '../src/live/event-queue.js';
 import { LagMeter } from '../src/live/lag.js';
-import { createMonitor, type LiveEvent } from '../src/live/monitor.js';
+import { createMonitor, type LiveEvent, type Monitor } from '../src/live/monitor.js';
 import { blockyZoneClip, freezeVf } from './helpers/clips.js';
 import { ffmpegLive, liveH264, serveDir, tempDir, udpUrl, watchPlaylist } from './helpers/live-sources.js';
 
@@ -20,11 +20,29 @@ const TOL = 0.25;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const find = <T extends { e: LiveEvent }>(seen: T[], type: string, phase: 'start' | 'end') => seen.find((s) => s.e.type === type && s.e.phase === phase);
 
+/**
+ * The monitor's events with their arrival (seconds after the source was spawned), until the
+ * source has stopped and the input stalls (or 25 s); then the source and the monitor stop.
+ */
+async function collectUntilStall(monitor: Monitor, ff: ChildProcess, spawnedAt: number): Promise<Array<{ e: LiveEvent; at: number }>> {
+  const seen: Array<{ e: LiveEvent; at: number }> = [];
+  try {
+    for await (const e of monitor) {
+      seen.push({ e, at: (performance.now() - spawnedAt) / 1000 });
+      if (e.type === 'stall' && e.phase === 'start') break;
+      if (performance.now() - spawnedAt > 25_000) break;
+    }
+  } finally {
+    ff.kill();
+    await monitor.close();
+  }
+  return seen;
+}
+
 describe('live UDP input', () => {
   it('freeze, black and clipping reported within minDuration + 1 s of their onsets; stall when the source stops', async () => {
     const url = udpUrl();
     const monitor = createMonitor({ stallTimeout: 2, openTimeout: 4 });
-    const seen: Array<{ e: LiveEvent; at: number }> = [];
     monitor.add(url);
     // Give the monitor a moment to bind; packets before that would be lost (that is UDP).
     await sleep(500);
@@ -34,16 +52,7 @@ describe('live UDP input', () => {
     const ff = ffmpegLive(13, `${freezeVf(30, 3, 8)},drawbox=enable='between(t,9,11.5)':color=black:t=fill`,
       [...liveH264(30), '-c:a', 'mp2', '-b:a', '192k', '-f', 'mpegts', `${url}?pkt_size=1316`],
       "sine=frequency=440:sample_rate=48000:duration=13,volume=enable='between(t,5,6)':volume=20dB");
-    try {
-      for await (const e of monitor) {
-        seen.push({ e, at: (performance.now() - spawnedAt) / 1000 });
-        if (e.type === 'stall' && e.phase === 'start') break;
-        if (performance.now() - spawnedAt > 25_000) break;
-      }
-    } finally {
-      ff.kill();
-      await monitor.close();
-    }
+    const seen = await collectUntilStall(monitor, ff, spawnedAt);
     const start = find(seen, 'freeze', 'start'), end = find(seen, 'freeze', 'end'), stall = find(seen, 'stall', 'start');
     expect(start, JSON.stringify(seen)).toBeDefined();
     expect(Math.abs(start!.e.start - 3)).toBeLessThanOrEqual(TOL);
@@ -72,27 +81,15 @@ describe('live UDP input', () => {
 
   it('blockiness (x264 QP 51 without deblocking, 4-7 s) reported within minDuration + 1 s of its onset, with a score', async () => {
     const file = blockyZoneClip();
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const url = `udp://127.0.0.1:${port}`;
+    const url = udpUrl();
     const monitor = createMonitor({ stallTimeout: 2, openTimeout: 4 });
-    const seen: Array<{ e: LiveEvent; at: number }> = [];
     monitor.add(url);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     const spawnedAt = performance.now();
     const ff = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-i', file, '-c', 'copy',
       '-f', 'mpegts', `${url}?pkt_size=1316`], { stdio: 'ignore' });
-    try {
-      for await (const e of monitor) {
-        seen.push({ e, at: (performance.now() - spawnedAt) / 1000 });
-        if (e.type === 'stall' && e.phase === 'start') break;
-        if (performance.now() - spawnedAt > 25_000) break;
-      }
-    } finally {
-      ff.kill();
-      await monitor.close();
-    }
-    const start = seen.find((s) => s.e.type === 'blockiness' && s.e.phase === 'start');
-    const end = seen.find((s) => s.e.type === 'blockiness' && s.e.phase === 'end');
+    const seen = await collectUntilStall(monitor, ff, spawnedAt);
+    const start = find(seen, 'blockiness', 'start'), end = find(seen, 'blockiness', 'end');
     expect(start, JSON.stringify(seen)).toBeDefined();
     expect(Math.abs(start!.e.start - 4)).toBeLessThanOrEqual(0.25);
     expect(start!.at).toBeLessThanOrEqual(4 + 1 + 1);
