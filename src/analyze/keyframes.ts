@@ -14,14 +14,14 @@ import type { SegmentPlan } from './segments.js';
 export interface KeyframeCut { at: number; seekTo: number }
 
 /**
- * The first two keyframes a seek to `target` reaches: MP4 lands on the keyframe at or
+ * The first `count` keyframes a seek to `target` reaches: MP4 lands on the keyframe at or
  * before the target; MPEG-TS lands on whatever packet is near it, and its decoder shows
  * nothing before the next keyframe, which is then where the segment starts.
  */
-async function landing(dm: BcDemuxer, videoStream: number, tb: [number, number], origin: number, target: number) {
+async function landing(dm: BcDemuxer, videoStream: number, tb: [number, number], origin: number, target: number, count: number) {
   await dm.seek({ time: target + origin });
   const keys: number[] = [];
-  for (let i = 0; i < 2000 && keys.length < 2; i++) {
+  for (let i = 0; i < 2000 && keys.length < count; i++) {
     const p: BcPacket | null = await dm.read();
     if (!p) break;
     if (p.stream_index !== videoStream) continue;
@@ -38,11 +38,11 @@ export async function keyframesAt(url: string, origin: number, videoStream: numb
     const tb = dm.streams[videoStream]!.time_base;
     const found: Array<KeyframeCut | null> = [];
     for (const t of times) {
-      const [first, next] = await landing(dm, videoStream, tb, origin, t);
+      const [first, next] = await landing(dm, videoStream, tb, origin, t, 2);
       let cut: KeyframeCut | null = first !== undefined && first > 0 ? { at: first, seekTo: t } : null;
       // The next keyframe when nearer, if a seek just after it lands on it.
       if (cut && next !== undefined && Math.abs(next - t) < Math.abs(first! - t)) {
-        const [again] = await landing(dm, videoStream, tb, origin, next + 0.001);
+        const [again] = await landing(dm, videoStream, tb, origin, next + 0.001, 1);
         if (again !== undefined && Math.abs(again - next) < 1e-6) cut = { at: next, seekTo: next + 0.001 };
       }
       found.push(cut);
