@@ -2,7 +2,10 @@
  * beamcoder 0.7.1 leaks an AVFrame per decoded frame unless patched (patches/). Decode
  * 100,000 frames through the engine's path (lean frames) and through beamcoder's own frame
  * objects, and require RSS to stay flat after warm-up in both. Unpatched, the classic run
- * grows by about 0.65 KiB a frame (~45 MiB over the measured 70,000 frames).
+ * grows by about 0.65 KiB a frame (~45 MiB over the measured 70,000 frames). Patched, the
+ * allocator and V8's heap still settle upwards by 4-10 MiB over that window (measured over
+ * many runs; a 300,000-frame run stays at 155-156 MiB from 150,000 on), so the bound is
+ * 20 MiB: under half of what the leak adds, and twice the settling seen.
  */
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -25,6 +28,6 @@ describe('decode soak', () => {
     const after = rssMiB.filter(([n]) => n >= 30000).map(([, mb]) => mb);
     const growth = Math.max(...after) - after[0]!;
     console.log(`decode soak (${mode}): RSS ${JSON.stringify(rssMiB)} (MiB by frames), growth after warm-up ${growth} MiB`);
-    expect(growth).toBeLessThan(10);
+    expect(growth).toBeLessThan(20);
   }, 300_000);
 });
