@@ -100,6 +100,7 @@ interface RawAddon {
   flashFrames(means: Float64Array, options?: { minJump?: number }): Float64Array;
   frameSlot(width: number, height: number, format: string, decimate?: boolean): FrameSlot;
   copyFrame(src: VideoFrame<string>, dst: Uint8Array, options?: { decimate?: boolean }): FrameSlot;
+  releaseFrames(frames: ReadonlyArray<{ data: Uint8Array[] }>): number;
 }
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -218,4 +219,11 @@ export const native = {
   copyFrame(src: VideoFrame<HandoffFormat>, slot: Uint8Array, options?: { decimate?: boolean }): VideoFrame {
     return slotFrame(slot, addon.copyFrame(src, slot, options));
   },
+  /**
+   * Gives frames' memory back now rather than at garbage collection: each plane that is
+   * the whole of its ArrayBuffer (a decoder's plane Buffer) is detached, and its owner's
+   * free callback runs on the next turn of the event loop. The planes read as empty
+   * afterwards (a kernel refuses them: ERR_VQMON_OUT_OF_BOUNDS). Returns the number of planes released.
+   */
+  releaseFrames: (frames: ReadonlyArray<{ data: Uint8Array[] }>): number => addon.releaseFrames(frames),
 };

@@ -60,3 +60,43 @@ describe('copyFrame (decode hand-off into a shared frame ring)', () => {
     expect(() => native.frameSlot(62, 30, 'yuv420p', true)).toThrowError(expect.objectContaining({ code: 'ERR_VQMON_INVALID_ARG' }));
   });
 });
+
+describe('releaseFrames (decoded frames back to the decoder now, not at GC)', () => {
+  it('releases the planes of frames decoded by beamcoder; the kernels then refuse them, typed', async () => {
+    const { beamcoder, openDecoder } = await import('../src/decode/beamcoder.js');
+    const { videoView } = await import('../src/decode/frames.js');
+    const { clip } = await import('./helpers/clips.js');
+    const file = clip('release.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=25:duration=1', '-c:v', 'libx264', '-preset', 'ultrafast', 'OUT']);
+    const dm = await beamcoder().demuxer(file);
+    const dec = openDecoder(dm, 0, 1);
+    const frames = [];
+    let p;
+    while ((p = await dm.read()) !== null) frames.push(...(await dec.decode(p)).frames);
+    frames.push(...(await dec.flush()).frames);
+    dm.forceClose();
+    expect(frames.length).toBe(25);
+    const views = frames.map(videoView);
+    const out = new Float64Array(25 * native.videoLayout({}).rowWidth);
+    expect(() => native.analyzeVideo({ frames: views }, out)).not.toThrow();
+    expect(native.releaseFrames(views.slice(0, 5))).toBe(15); // Y, U, V each
+    expect(views[0]!.data[0]!.length).toBe(0);
+    expect(views[5]!.data[0]!.length).toBeGreaterThan(0);
+    expect(native.releaseFrames(views.slice(0, 5))).toBe(0); // already released
+    expect(() => native.analyzeVideo({ frames: views.slice(0, 2) }, out)).toThrow(expect.objectContaining({ code: 'ERR_VQMON_OUT_OF_BOUNDS' }));
+    expect(() => native.analyzeVideo({ frames: views.slice(5) }, out)).not.toThrow();
+  });
+
+  it('leaves alone what is not the whole of its own ArrayBuffer: pooled Buffers, parts of buffers, SharedArrayBuffers', () => {
+    const pooled = Buffer.from('a small buffer from the pool');
+    const whole = new ArrayBuffer(64), part = new Uint8Array(whole, 16, 16);
+    const shared = new Uint8Array(new SharedArrayBuffer(64));
+    expect(native.releaseFrames([{ data: [pooled, part, shared] }])).toBe(0);
+    expect(pooled.toString()).toBe('a small buffer from the pool');
+    expect(part.length).toBe(16);
+    expect(shared.length).toBe(64);
+    const own = new Uint8Array(64);
+    expect(native.releaseFrames([{ data: [own] }])).toBe(1);
+    expect(own.length).toBe(0);
+    expect(() => native.releaseFrames('frames' as never)).toThrow(expect.objectContaining({ code: 'ERR_VQMON_INVALID_ARG' }));
+  });
+});

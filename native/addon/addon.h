@@ -41,5 +41,6 @@ Napi::Value ToneOnsets(const Napi::CallbackInfo& info);
 Napi::Value FlashFrames(const Napi::CallbackInfo& info);
 Napi::Value FrameSlot(const Napi::CallbackInfo& info);
 Napi::Value CopyFrame(const Napi::CallbackInfo& info);
+Napi::Value ReleaseFrames(const Napi::CallbackInfo& info);
 
 }  // namespace vqaddon

@@ -161,4 +161,41 @@ Napi::Value CopyFrame(const Napi::CallbackInfo& info) {
   return describe(env, s);
 }
 
+// releaseFrames(frames): gives decoded frames' memory back now instead of at garbage
+// collection. For each frame's planes (`data`), a plane that is the whole of its ArrayBuffer
+// (as a decoder's external plane Buffers are) has that ArrayBuffer detached: its owner's
+// free callback runs on the next turn of the event loop (for beamcoder's lean frames: the
+// FFmpeg buffer goes back to the decoder's pool, warm, instead of the decoder faulting in
+// fresh pages while old frames wait for GC). Views over part of a buffer (Node's pooled
+// Buffers, SharedArrayBuffer rings) and anything else are left alone. A released plane
+// reads as empty, so a kernel handed it later refuses it with ERR_VQMON_OUT_OF_BOUNDS
+// rather than touching freed memory. Returns the number of planes released.
+Napi::Value ReleaseFrames(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) {
+    throw_error(env, "ERR_VQMON_INVALID_ARG", "releaseFrames(frames) takes an array of frames", true);
+  }
+  Napi::Array frames = info[0].As<Napi::Array>();
+  uint32_t released = 0;
+  for (uint32_t i = 0; i < frames.Length(); ++i) {
+    Napi::Value f = frames.Get(i);
+    if (!f.IsObject()) continue;
+    Napi::Value data = f.As<Napi::Object>().Get("data");
+    if (!data.IsArray()) continue;
+    Napi::Array planes = data.As<Napi::Array>();
+    for (uint32_t p = 0; p < planes.Length(); ++p) {
+      Napi::Value v = planes.Get(p);
+      if (!v.IsTypedArray()) continue;
+      Napi::TypedArray view = v.As<Napi::TypedArray>();
+      Napi::Value buffer = view.Get("buffer");
+      if (!buffer.IsArrayBuffer()) continue;  // a SharedArrayBuffer is never released here
+      Napi::ArrayBuffer ab = buffer.As<Napi::ArrayBuffer>();
+      if (ab.IsDetached() || view.ByteOffset() != 0 || view.ByteLength() != ab.ByteLength() || ab.ByteLength() == 0) continue;
+      ab.Detach();
+      ++released;
+    }
+  }
+  return Napi::Number::New(env, released);
+}
+
 }  // namespace vqaddon
