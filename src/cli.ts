@@ -5,10 +5,12 @@
  *   vqmon watch <url>... [--ndjson] [--only freeze,black,...] [--config file.json]
  * Exit codes: 0 no defects (watch: stopped by Ctrl-C / SIGTERM), 1 defects found, 2 error.
  */
-// beamcoder's async calls run on libuv's shared threadpool, sized once at its first use:
-// one slot per core for the decoders in the workers plus headroom for file I/O.
+// beamcoder's async calls run on libuv's shared threadpool, sized once at its first use.
+// Each segment worker (one per core) keeps up to three calls in flight: a demuxer read, a
+// video decode and an audio decode; a call queued behind others leaves its core idle. So
+// three slots per core, plus headroom for file I/O (idle slots cost only a thread's stack).
 import { availableParallelism } from 'node:os';
-if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(Math.max(4, availableParallelism() + 2));
+if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(3 * availableParallelism() + 2);
 
 const USAGE = `usage:
   vqmon analyze <file-or-url> [--json | --ndjson] [--only freeze,black,blockiness,silence,clipping,
