@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { analyze, type Report } from '../src/analyze/analyze.js';
+import { makespan } from '../src/analyze/keyframes.js';
+import { planSegments, staggeredSegments } from '../src/analyze/segments.js';
 import type { VqEvent } from '../src/detectors/types.js';
 import { avClip, clip, freezeVf, sharedMedia, syncClip } from './helpers/clips.js';
 
@@ -92,6 +94,26 @@ describe('segments across workers', () => {
     expect(split.stats.frames).toBe(2100);
     expect(split.events).toEqual(one.events);
     expect(split.events.map((e) => e.type)).toEqual(['freeze', 'black']);
+  });
+
+  it('staggers one-segment-a-worker plans when keyframes make that finish sooner', async () => {
+    // 30 s on 2 workers: [0, 15) [15, end), or staggered [0, 7.5) [7.5, 22.5) [22.5, end),
+    // where the worker with the first segment takes the last.
+    const plan = planSegments(30, 2);
+    expect(plan.map((s) => s.start)).toEqual([0, 15]);
+    expect(staggeredSegments(plan, 2, 30)!.map((s) => s.start)).toEqual([0, 7.5, 22.5]);
+    expect(staggeredSegments(planSegments(70, 2), 2, 70)).toBeNull(); // three a worker already
+    const cut = (a: number, b: number) => ({ start: a, end: b, videoStart: a, videoEnd: b, seekTo: a });
+    // Keyframes every 2 s from 0.37: the even cut lands 0.63 s early (14.37), the staggered
+    // ones at 7.37 and 22.37 (a 15 s middle segment, 7.37 + 7.63 s for the other worker).
+    expect(makespan([cut(0, 14.37), cut(14.37, Infinity)], 2, 30, 0)).toBeCloseTo(15.63);
+    expect(makespan([cut(0, 7.37), cut(7.37, 22.37), cut(22.37, Infinity)], 2, 30, 0)).toBeCloseTo(15);
+    // Per-segment overhead counts: the worker with two segments pays it twice.
+    expect(makespan([cut(0, 7.37), cut(7.37, 22.37), cut(22.37, Infinity)], 2, 30, 0.15)).toBeCloseTo(15.3);
+    const r = await analyze(avClip('staggered.mp4', 30), { threads: 2 });
+    expect(r.stats.frames).toBe(900);
+    expect(r.stats.framesDecoded).toBe(r.stats.frames + r.stats.segments - 1);
+    expect(r.events).toEqual([]);
   });
 
   it('gives the same events split or in one pass', async () => {

@@ -23,7 +23,7 @@ import { native } from '../native.js';
 import { SegmentPool } from '../pool/pool.js';
 import type { SegmentResult } from '../pool/segment-worker.js';
 import { probe, type StreamInfo } from './probe.js';
-import { segmentCuts } from './keyframes.js';
+import { balancedCuts } from './keyframes.js';
 import { planSegments } from './segments.js';
 import { stitchAudio, stitchGaps, stitchTones, stitchVideo } from './stitch.js';
 
@@ -140,10 +140,10 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
   const fullRange = (p.video?.pixelFormat ?? '').startsWith('yuvj');
   let done = 0;
   try {
-    const cuts = await segmentCuts(p, plan, window);
-    const results: SegmentResult[] = await Promise.all(plan.map(async (s, i) => {
+    const cuts = await balancedCuts(p, plan, Math.min(threads, plan.length), window);
+    const results: SegmentResult[] = await Promise.all(cuts.map(async (cut) => {
       const r = await pool.run({
-        url: p.url, origin: p.origin, ...cuts[i]!,
+        url: p.url, origin: p.origin, ...cut,
         videoStream: p.video?.index ?? -1, audioStream: p.audio?.index ?? -1,
         video: kernelVideoOptions(options.black, options.freeze, fullRange),
         tiles: tileRuleOptions(options.black, options.freeze),
@@ -156,7 +156,7 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
         if (options.signal?.aborted) throw new VqmonError('ERR_VQMON_ABORTED', 'analysis aborted');
         throw e;
       });
-      options.onProgress?.({ done: ++done, total: plan.length });
+      options.onProgress?.({ done: ++done, total: cuts.length });
       return r;
     }));
     const video = stitchVideo(results), audio = stitchAudio(results);
@@ -186,7 +186,7 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
       streams: p.streams,
       events,
       stats: { frames, decodeFps: Math.round(frames / elapsed), realtimeFactor: Math.round((media / elapsed) * 10) / 10,
-        simd: native.simdLevel(), threads: Math.min(threads, plan.length), segments: plan.length,
+        simd: native.simdLevel(), threads: Math.min(threads, plan.length), segments: results.length,
         decodeErrors: results.reduce((a, r) => a + r.decoded.decodeErrors, 0),
         framesDecoded: results.reduce((a, r) => a + r.decoded.video, 0),
         readError: results.find((r) => r.decoded.readError)?.decoded.readError ?? null, truncatedAt, avSync },

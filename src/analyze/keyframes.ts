@@ -8,7 +8,7 @@ import type { BcDemuxer, BcPacket } from '../decode/beamcoder.js';
 import { streamSeconds } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
 import type { Probe } from './probe.js';
-import type { SegmentPlan } from './segments.js';
+import { staggeredSegments, type SegmentPlan } from './segments.js';
 
 /** A cut on a keyframe: its time, and the seek (seconds from the first frame) that lands on it. */
 export interface KeyframeCut { at: number; seekTo: number }
@@ -66,9 +66,23 @@ export interface SegmentCut { start: number; end: number; videoStart: number; vi
  * pre-rolls from the keyframe before it.
  */
 export async function segmentCuts(p: Probe, plan: SegmentPlan[], quantum: number): Promise<SegmentCut[]> {
+  return (await cutsForPlans(p, [plan], quantum))[0]!;
+}
+
+/** segmentCuts for several plans of the same input, with one demuxer for all the seeks. */
+async function cutsForPlans(p: Probe, plans: SegmentPlan[][], quantum: number): Promise<SegmentCut[][]> {
+  const times = plans.flatMap((plan) => plan.slice(1).map((s) => s.start));
+  const keys = p.video && p.seekable && times.length ? await keyframesAt(p.url, p.origin, p.video.index, times) : [];
+  let k = 0;
+  return plans.map((plan) => {
+    const found = plan.length > 1 && keys.length ? keys.slice(k, k + plan.length - 1) : [];
+    k += plan.length - 1;
+    return cutsFromKeys(plan, found, quantum);
+  });
+}
+
+function cutsFromKeys(plan: SegmentPlan[], keys: Array<KeyframeCut | null>, quantum: number): SegmentCut[] {
   const n = plan.length;
-  const keys = p.video && p.seekable && n > 1
-    ? await keyframesAt(p.url, p.origin, p.video.index, plan.slice(1).map((s) => s.start)) : [];
   const video = [0], audio = [0], seek = [0];
   for (let i = 1; i < n; i++) {
     const k = keys[i - 1], nominal = plan[i]!.start, next = i + 1 < n ? plan[i + 1]!.start : Infinity;
@@ -83,4 +97,31 @@ export async function segmentCuts(p: Probe, plan: SegmentPlan[], quantum: number
     start: audio[i]!, end: i + 1 < n ? audio[i + 1]! : Infinity,
     videoStart: video[i]!, videoEnd: i + 1 < n ? video[i + 1]! : Infinity, seekTo: seek[i]!,
   }));
+}
+
+/**
+ * When the last worker finishes, in media seconds of video decoded: segments go in order to
+ * the first worker free (as the pool hands them out), each costing its length plus
+ * `overhead` (an open, a seek, a decoder starting).
+ */
+export function makespan(cuts: SegmentCut[], workers: number, duration: number, overhead = 0.15): number {
+  const free = new Array<number>(Math.max(1, workers)).fill(0);
+  for (const c of cuts) {
+    const w = free.indexOf(Math.min(...free));
+    free[w]! += Math.min(c.videoEnd, duration) - c.videoStart + overhead;
+  }
+  return Math.max(...free);
+}
+
+/**
+ * Keyframe cuts for `plan`, or for its staggered variant (segments.ts) when that finishes
+ * sooner: with one segment a worker, the keyframe nearest a boundary can be a GOP away
+ * (2 s of a 30 s file), and one worker then decodes alone at the end, with a core idle.
+ */
+export async function balancedCuts(p: Probe, plan: SegmentPlan[], workers: number, quantum: number): Promise<SegmentCut[]> {
+  const duration = p.duration !== null ? p.duration - p.origin : Infinity;
+  const staggered = p.video ? staggeredSegments(plan, workers, duration, quantum) : null;
+  if (!staggered) return segmentCuts(p, plan, quantum);
+  const [even, stag] = await cutsForPlans(p, [plan, staggered], quantum) as [SegmentCut[], SegmentCut[]];
+  return makespan(stag, workers, duration) < makespan(even, workers, duration) ? stag : even;
 }

@@ -17,3 +17,18 @@ export function planSegments(duration: number | null, workers: number, options: 
   const cut = (i: number) => Math.round((i * duration) / n / q) * q;
   return Array.from({ length: n }, (_, i) => ({ start: cut(i), end: i === n - 1 ? Infinity : cut(i + 1) }));
 }
+
+/**
+ * The same file as one segment more than there are workers, staggered: the first and the
+ * last segments are half as long as the others. Workers take segments in order as they
+ * come free, so the one with the first (short) segment also takes the last: every worker
+ * gets the same share, and keyframe cuts (keyframes.ts) have two positions to land near
+ * instead of one. Used when the plan has one segment a worker, where a keyframe a GOP from
+ * the nominal cut leaves one worker decoding alone at the end (see balancedCuts).
+ */
+export function staggeredSegments(plan: SegmentPlan[], workers: number, duration: number, quantum = 0.05): SegmentPlan[] | null {
+  if (workers < 2 || plan.length !== workers || !Number.isFinite(duration)) return null;
+  const at = (i: number) => Math.round(((i + 0.5) * duration) / workers / quantum) * quantum;
+  const starts = [0, ...Array.from({ length: workers }, (_, i) => at(i))];
+  return starts.map((start, i) => ({ start, end: i + 1 < starts.length ? starts[i + 1]! : Infinity }));
+}
