@@ -72,7 +72,7 @@ export async function probe(input: string): Promise<Probe> {
     }
     if (video && video.pixelFormat !== 'unknown' && !kernelReadable(video.pixelFormat ?? null)) {
       throw new VqmonError('ERR_VQMON_UNSUPPORTED_FORMAT',
-        `${input}: pixel format ${video.pixelFormat} is not supported yet (8-bit gray, yuv420p/422p/444p are)`);
+        `${input}: pixel format ${video.pixelFormat} is not supported yet (8-bit gray, yuv420p/422p/444p and nv12/nv21 are; convert it once first, e.g. ffmpeg -vf format=yuv420p)`);
     }
     const start = dm.start_time ?? 0;
     return {

@@ -2,22 +2,32 @@
  * From decoded beamcoder frames to what the kernels read: zero-copy plane views (beamcoder
  * planes are Buffers over FFmpeg's own memory) and per-channel float samples.
  */
-import type { PixelFormat, VideoFrame } from '../native.js';
+import { native, type HandoffFormat, type PixelFormat, type VideoFrame } from '../native.js';
 import { VqmonError } from '../errors.js';
 import type { BcFrame, BcStream } from './beamcoder.js';
 
 const KERNEL_FORMATS = new Set<string>(['gray', 'yuv420p', 'yuv422p', 'yuv444p', 'yuvj420p', 'yuvj422p', 'yuvj444p']);
+/** Semi-planar formats the hand-off splits into planar memory (one SIMD pass a frame). */
+const SPLIT_FORMATS = new Set<string>(['nv12', 'nv21']);
 
-/** True when the kernels read this pixel format as decoded (no conversion). */
+/** True when the kernels read frames of this pixel format: as decoded, or after one copy (nv12, nv21). */
 export function kernelReadable(format: string | null): boolean {
-  return format !== null && KERNEL_FORMATS.has(format);
+  return format !== null && (KERNEL_FORMATS.has(format) || SPLIT_FORMATS.has(format));
 }
 
-/** A zero-copy view of a decoded frame for the kernels; throws for formats they cannot read. */
+/**
+ * The frame as the kernels read it: a zero-copy view of the decoder's planes, or for
+ * nv12/nv21 one copy into planar memory of its own (native.copyFrame), so frames held as
+ * prev or freeze reference never share a slot. Throws for formats the kernels cannot read.
+ */
 export function videoView(f: BcFrame): VideoFrame {
+  if (f.format !== null && SPLIT_FORMATS.has(f.format)) {
+    const src: VideoFrame<HandoffFormat> = { width: f.width, height: f.height, format: f.format as HandoffFormat, data: f.data, linesize: f.linesize };
+    return native.copyFrame(src, new Uint8Array(native.frameSlot(f.width, f.height, src.format).byteLength));
+  }
   if (!kernelReadable(f.format)) {
     throw new VqmonError('ERR_VQMON_UNSUPPORTED_FORMAT',
-      `decoded pixel format ${f.format ?? 'unknown'} is not one the kernels read (8-bit gray, yuv420p/422p/444p)`);
+      `decoded pixel format ${f.format ?? 'unknown'} is not one the kernels read (8-bit gray, yuv420p/422p/444p, nv12/nv21 after one copy)`);
   }
   return { width: f.width, height: f.height, format: f.format as PixelFormat, data: f.data, linesize: f.linesize };
 }
