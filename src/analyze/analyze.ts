@@ -109,6 +109,9 @@ function checkOptions(o: AnalyzeOptions) {
   const flag = (v: boolean | undefined, name: string) => {
     if (v !== undefined && typeof v !== 'boolean') throw new VqmonError('ERR_VQMON_INVALID_ARG', `${name} must be true or false, got ${String(v)}`);
   };
+  positive(o.av_sync?.tolerance, 'av_sync.tolerance');
+  positive(o.av_sync?.maxOffset, 'av_sync.maxOffset');
+  flag(o.av_sync?.timestamps, 'av_sync.timestamps');
   flag(o.corruption?.decoder, 'corruption.decoder');
   flag(o.corruption?.pixels, 'corruption.pixels');
   if (o.corruption?.minTiles !== undefined && !(Number.isInteger(o.corruption.minTiles) && o.corruption.minTiles >= 1 && o.corruption.minTiles <= 64)) {

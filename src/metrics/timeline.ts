@@ -92,6 +92,9 @@ export class TimelineTracker {
   /** `clock`: the track has a content clock (audio; constant-rate video). */
   constructor(private readonly clock: boolean) {}
 
+  /** True once a frame with a timestamp came. */
+  get started(): boolean { return this.frames > 0; }
+
   /**
    * One frame (or the part of an audio frame inside the segment), in decoding order.
    * `t`: its time, seconds (NaN: no timestamp, taken as on time); `dur`: its content

@@ -147,7 +147,11 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
         decodedVideo++;
         const t = seconds(f.best_effort_timestamp ?? f.pts, vs!.time_base) - task.origin;
         // (A tenth of a millisecond of slack: the input's origin is rounded to microseconds.)
-        if (t < task.videoStart - 1e-4) { chain.seed(videoView(f)); videoUntil = Math.max(videoUntil, t + frameDuration); continue; }
+        if (t < task.videoStart - 1e-4) {
+          // Pre-roll, or (after frames of the segment) timestamps that stepped back before it.
+          if (videoTimeline!.started) videoTimeline!.frame(stamped(f) ? t : NaN, nominal);
+          chain.seed(videoView(f)); videoUntil = Math.max(videoUntil, t + frameDuration); continue;
+        }
         if (t >= task.videoEnd) {
           if (!videoDone && Math.abs(t - task.videoEnd) < 1e-6) {
             flushVideo();
@@ -178,7 +182,10 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
         decodedAudio++;
         const t = seconds(f.best_effort_timestamp ?? f.pts, as!.time_base) - task.origin;
         const dur = f.nb_samples / f.sample_rate;
-        if (t + dur <= task.start) { audioUntil = Math.max(audioUntil, t + dur); continue; }
+        if (t + dur <= task.start) {
+          if (audioTimeline!.started) audioTimeline!.frame(stamped(f) ? t : NaN, dur); // stepped back before the segment
+          audioUntil = Math.max(audioUntil, t + dur); continue;
+        }
         if (t >= task.end) { audioDone = true; continue; }
         const ch = audioChannels(f);
         // A hole in the audio timeline: NaN samples keep the windows on the clock and make
