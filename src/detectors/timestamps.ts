@@ -10,7 +10,9 @@
  * Jumps. Steps less than 0.3 s apart are one cluster. A cluster is a jump when d after it
  * (median over 0.3 s) has moved from d before it by at least half its smallest step (and
  * 2 ms): the timestamps stay on the new line. Otherwise it is jitter (a frame out of place
- * that the next ones put right): no event. On variable-rate video every step is a jump.
+ * that the next ones put right): no event. On variable-rate video every step is a jump. A
+ * step in a track's first or last 0.3 s, with nothing to compare on one side, is none (a
+ * stream-copy cut that left out the last B-frames).
  * Timestamps alone cannot tell content that was lost from content that runs on under
  * timestamps that jumped; the other track is the witness:
  *  - both tracks jump the same way over mostly the same span (overlap >= half the longer
@@ -108,7 +110,12 @@ function jumpsOf(t: TrackTimeline | null, track: Track): Jump[] {
     const before = level(t, lo - CLUSTER, lo), after = level(t, to, to + CLUSTER);
     const measured = t.clock && !Number.isNaN(before) && !Number.isNaN(after);
     const shift = measured ? after - before : sum;
-    out.push({ track, at, to, lo, hi, shift, maxStep, jump: !measured || Math.abs(shift) >= Math.max(MIN_JUMP, smallest / 2) });
+    // A step in a track's first or last CLUSTER has nothing to compare on one side (a cut
+    // that left out the last B-frames): not judged, no jump. Elsewhere, unmeasured steps
+    // (variable-rate video, timestamps that stepped back out of the grid) are jumps.
+    const edge = !measured && (at - t.first < CLUSTER || (t.end - to >= 0 && t.end - to < CLUSTER));
+    const jump = !edge && (!measured || Math.abs(shift) >= Math.max(MIN_JUMP, smallest / 2));
+    out.push({ track, at, to, lo, hi, shift, maxStep, jump });
   }
   return out;
 }
@@ -252,7 +259,7 @@ export function timestampEvents(input: TimelineInput, options: AvSyncOptions = {
   const tol = options.tolerance ?? avSyncDefaults.tolerance;
   const video = jumpsOf(input.video?.frames ? input.video : null, 'video');
   const audio = jumpsOf(input.audio?.frames ? input.audio : null, 'audio').sort((x, y) => x.lo - y.lo);
-  const events = jumpEvents(video, audio, tol, input.origin);
+  const events = jumpEvents(video.filter((j) => j.jump), audio.filter((j) => j.jump), tol, input.origin);
   const { video: v, audio: a } = input;
   if (v?.frames && a?.frames) events.push(...driftEvents(a, steady(a, audio), v, steady(v, video), tol, input.origin));
   return events.sort((x, y) => x.start - y.start);

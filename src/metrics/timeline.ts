@@ -59,6 +59,9 @@ export interface TrackTimeline {
   /** The track has a content clock (audio; constant-rate video). */
   clock: boolean;
   frames: number;
+  /** The first frame's time, and where the content clock puts the end of the last one (decoding order). */
+  first: number;
+  end: number;
   steps: Float64Array;
   j0: number;
   dev: Float64Array;
@@ -160,5 +163,6 @@ export function joinTimelines(parts: TimelinePart[], clock: boolean): TrackTimel
       if (!Number.isNaN(v)) dev[p.j0 + i - j0] = v + base;
     }
   }
-  return { clock, frames: used.reduce((a, p) => a + p.frames, 0), steps: Float64Array.from(steps), j0, dev };
+  return { clock, frames: used.reduce((a, p) => a + p.frames, 0), first: used[0]?.first ?? NaN,
+    end: used[used.length - 1]?.lastEnd ?? NaN, steps: Float64Array.from(steps), j0, dev };
 }
