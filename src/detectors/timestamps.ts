@@ -7,12 +7,13 @@
  * nominal frame duration; variable-rate video has no clock, d = 0) every 0.1 s, and every
  * step of a frame off its expected time by more than half a frame.
  *
- * Jumps. Steps less than 0.3 s apart are one cluster. A cluster is a jump when d after it
- * (median over 0.3 s) has moved from d before it by at least half its smallest step (and
- * 2 ms): the timestamps stay on the new line. Otherwise it is jitter (a frame out of place
- * that the next ones put right): no event. On variable-rate video every step is a jump. A
- * step in a track's first or last 0.3 s, with nothing to compare on one side, is none (a
- * stream-copy cut that left out the last B-frames).
+ * Jumps. Steps less than 0.1 s apart are one cluster. A cluster is a jump when d after it
+ * (median over 1 s) has moved from d before it (the same) by at least half its smallest
+ * step, 2 ms, and 5 x the jitter there (median absolute deviation of d on either side): the
+ * timestamps stay on the new line. Otherwise it is jitter (a frame out of place that the
+ * next ones put right): no event. On variable-rate video every step is a jump. A step in a
+ * track's first or last 0.3 s, with nothing to compare on one side, is none (a stream-copy
+ * cut that left out the last B-frames).
  * Timestamps alone cannot tell content that was lost from content that runs on under
  * timestamps that jumped; the other track is the witness:
  *  - both tracks jump the same way over mostly the same span (overlap >= half the longer
@@ -28,14 +29,15 @@
  * Jumps of one track less than 1 s apart make one event (`count`). Jumps within `tolerance`
  * (a dropped frame, a lost audio packet) are no event.
  *
- * Drift. With the jumps taken out and a median over 0.5 s, the A/V offset the timestamps
- * imply is offset = d_audio - d_video: positive when audio is presented later against its
+ * Drift. With the jumps taken out, a median over 0.5 s, and each track's d at its start (the
+ * median of its first 0.2 s) as 0, the A/V offset the timestamps imply is
+ * offset = d_audio - d_video: positive when audio is presented later against its
  * own content than video against its own (audio late, as in the test-signal measurement).
  * Kind 'drift' while |offset| > `tolerance`: from where it crosses (interpolated between grid
  * points) until it is back within (or the tracks end), spans less than 1 s apart merged;
  * `offsetMs` is the largest offset in the span, `ratePpm` its slope over the span (µs per
  * second), `track` whose timestamps left their content clock ('both' when neither moved
- * twice as far as the other). Offsets are from each track's first frame: a start offset is
+ * twice as far as the other). Offsets are from each track's start: a start offset is
  * no event (the timestamps place each track; one that starts late is audio_missing /
  * video_missing), and drift needs both tracks.
  *
@@ -54,12 +56,26 @@ import { GRID_RATE, HOLE, MIN_JUMP, type TrackTimeline } from '../metrics/timeli
 import { avSyncDefaults, type AvSyncOptions } from './avsync.js';
 import { event, round, type VqEvent } from './types.js';
 
-/** Steps this close are one cluster, and d is read this far either side of it, seconds. */
-const CLUSTER = 0.3;
+/** Steps this close are one cluster (a frame out of place and the ones that put it right), seconds. */
+const CLUSTER = 0.1;
+/** d is read this far either side of a cluster, seconds. */
+const LEVEL = 1;
+/**
+ * A jump must move d by this many times the jitter around it (median absolute deviation):
+ * at 3, chance differences between the medians of ±10 ms jitter passed a few times in 5
+ * minutes (and each one offsets the drift); at 5, none in 5 minutes.
+ */
+const NOISE = 5;
+/** A step this close to a track's first or last frame, with no d on one side, is not judged, seconds. */
+const EDGE = 0.3;
 /** Events of one kind and track this close merge, seconds. */
 const MERGE = 1;
 /** The offset is smoothed by a median over 2 * SMOOTH + 1 grid points. */
 const SMOOTH = 2;
+/** Grid points whose median is a track's starting deviation. */
+const START = 3;
+/** A run's last frame reaches this far past where the next jump leaves it (half a frame, and rounding), seconds. */
+const RUN_SLACK = 0.1;
 
 type Track = 'audio' | 'video';
 
@@ -77,6 +93,7 @@ interface Jump {
   jump: boolean;
 }
 
+/** Median (sorts `v`). */
 function median(v: number[]): number {
   if (!v.length) return NaN;
   v.sort((a, b) => a - b);
@@ -84,14 +101,19 @@ function median(v: number[]): number {
   return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
 }
 
-/** Median of the deviation at grid times in [from, to). */
-function level(t: TrackTimeline, from: number, to: number): number {
+/** The deviation at grid times in [from, to). */
+function values(t: TrackTimeline, from: number, to: number): number[] {
   const v: number[] = [];
   for (let j = Math.max(t.j0, Math.ceil(from * GRID_RATE - 1e-9)); j < t.j0 + t.dev.length && j / GRID_RATE < to; j++) {
     const d = t.dev[j - t.j0]!;
     if (!Number.isNaN(d)) v.push(d);
   }
-  return median(v);
+  return v;
+}
+
+/** Median absolute deviation from the median. */
+function spread(v: number[], m: number): number {
+  return median(v.map((x) => Math.abs(x - m)));
 }
 
 /** The track's steps, in clusters, each judged jump or jitter. */
@@ -107,14 +129,17 @@ function jumpsOf(t: TrackTimeline | null, track: Track): Jump[] {
       to = b; lo = Math.min(lo, a, b); hi = Math.max(hi, a, b);
       sum += b - a; smallest = Math.min(smallest, Math.abs(b - a)); maxStep = Math.max(maxStep, b - a);
     }
-    const before = level(t, lo - CLUSTER, lo), after = level(t, to, to + CLUSTER);
+    // d on each side (medians over LEVEL); the step must stand out of the jitter there.
+    const vb = values(t, lo - LEVEL, lo), va = values(t, to, to + LEVEL);
+    const before = median(vb.slice()), after = median(va.slice());
     const measured = t.clock && !Number.isNaN(before) && !Number.isNaN(after);
     const shift = measured ? after - before : sum;
-    // A step in a track's first or last CLUSTER has nothing to compare on one side (a cut
-    // that left out the last B-frames): not judged, no jump. Elsewhere, unmeasured steps
+    const noise = measured ? NOISE * Math.max(spread(vb, before), spread(va, after)) : 0;
+    // A step at a track's very start or end has nothing to compare on one side (a cut that
+    // left out the last B-frames): not judged, no jump. Elsewhere, unmeasured steps
     // (variable-rate video, timestamps that stepped back out of the grid) are jumps.
-    const edge = !measured && (at - t.first < CLUSTER || (t.end - to >= 0 && t.end - to < CLUSTER));
-    const jump = !edge && (!measured || Math.abs(shift) >= Math.max(MIN_JUMP, smallest / 2));
+    const edge = !measured && (at - t.first < EDGE || (t.end - to >= 0 && t.end - to < EDGE));
+    const jump = !edge && (!measured || Math.abs(shift) >= Math.max(MIN_JUMP, smallest / 2, noise));
     out.push({ track, at, to, lo, hi, shift, maxStep, jump });
   }
   return out;
@@ -176,25 +201,39 @@ function mergeSingles(events: VqEvent[]): VqEvent[] {
   return out;
 }
 
-/** The deviation with the jumps taken out, NaN across them, smoothed. Variable-rate video: as it is (0). */
+/**
+ * The deviation with the jumps taken out, smoothed. The frames between two jumps (a run,
+ * in decoding order) share one correction, the jumps before them; a run's grid points are
+ * those from where it starts to where the next jump leaves it, later runs over earlier ones
+ * (as the workers fill the grid), and points inside a jump are left out. Variable-rate
+ * video: as it is (0).
+ */
 function steady(t: TrackTimeline, jumps: Jump[]): Float64Array {
-  const d = t.dev.slice();
-  if (!t.clock) return d;
-  const js = jumps.filter((j) => j.jump).sort((a, b) => a.to - b.to);
-  let k = 0, cum = 0;
-  for (let i = 0; i < d.length; i++) {
-    while (k < js.length && js[k]!.to <= (t.j0 + i) / GRID_RATE) cum += js[k++]!.shift;
-    d[i] = d[i]! - cum;
-  }
+  if (!t.clock) return t.dev.slice(); // 0 where there are frames
+  const js = jumps.filter((j) => j.jump); // decoding order
+  const corr = new Float64Array(t.dev.length).fill(NaN);
+  const run = (from: number, to: number, c: number) => {
+    for (let i = Math.max(0, Math.ceil(from * GRID_RATE - 1e-9) - t.j0); i < corr.length && (t.j0 + i) / GRID_RATE <= to; i++) corr[i] = c;
+  };
+  let c = 0, from = t.first;
   for (const j of js) {
-    for (let i = Math.max(0, Math.ceil(j.lo * GRID_RATE - 1e-9) - t.j0); i < d.length && (t.j0 + i) / GRID_RATE < j.to; i++) d[i] = NaN;
+    run(from, j.at + RUN_SLACK, c);
+    c += j.shift;
+    from = j.to;
   }
+  run(from, t.end + RUN_SLACK, c);
+  const d = t.dev.map((x, i) => x - corr[i]!);
+  // From the track's start: the median of its first points, not its first frame alone (which
+  // may be off by its jitter).
+  const head: number[] = [];
+  for (let i = 0; i < d.length && head.length < START; i++) if (!Number.isNaN(d[i]!)) head.push(d[i]!);
+  const ref = head.length ? median(head) : 0;
   const out = new Float64Array(d.length).fill(NaN), w: number[] = [];
   for (let i = 0; i < d.length; i++) {
     if (Number.isNaN(d[i]!)) continue;
     w.length = 0;
-    for (let k2 = Math.max(0, i - SMOOTH); k2 <= Math.min(d.length - 1, i + SMOOTH); k2++) if (!Number.isNaN(d[k2]!)) w.push(d[k2]!);
-    out[i] = median(w);
+    for (let k = Math.max(0, i - SMOOTH); k <= Math.min(d.length - 1, i + SMOOTH); k++) if (!Number.isNaN(d[k]!)) w.push(d[k]!);
+    out[i] = median(w) - ref;
   }
   return out;
 }
@@ -258,8 +297,8 @@ export function timestampEvents(input: TimelineInput, options: AvSyncOptions = {
   if (options.timestamps === false) return [];
   const tol = options.tolerance ?? avSyncDefaults.tolerance;
   const video = jumpsOf(input.video?.frames ? input.video : null, 'video');
-  const audio = jumpsOf(input.audio?.frames ? input.audio : null, 'audio').sort((x, y) => x.lo - y.lo);
-  const events = jumpEvents(video.filter((j) => j.jump), audio.filter((j) => j.jump), tol, input.origin);
+  const audio = jumpsOf(input.audio?.frames ? input.audio : null, 'audio');
+  const events = jumpEvents(video.filter((j) => j.jump), audio.filter((j) => j.jump).sort((x, y) => x.lo - y.lo), tol, input.origin);
   const { video: v, audio: a } = input;
   if (v?.frames && a?.frames) events.push(...driftEvents(a, steady(a, audio), v, steady(v, video), tol, input.origin));
   return events.sort((x, y) => x.start - y.start);

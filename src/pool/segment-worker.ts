@@ -202,7 +202,10 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
         if (t < task.start) from = Math.min(to, Math.round((task.start - t) * f.sample_rate));
         if (t + dur > task.end) to = Math.max(from, Math.round((task.end - t) * f.sample_rate));
         if (audioT0 < 0) audioT0 = t + from / f.sample_rate;
-        if (to > from) audioTimeline!.frame(stamped(f) ? t + from / f.sample_rate : NaN, (to - from) / f.sample_rate, dur);
+        // The timeline starts where the segment does; a frame across the start later on (after
+        // timestamps stepped back) is a whole frame to it, not a step of the trimmed samples.
+        const head = audioTimeline!.started ? 0 : from;
+        if (to > head) audioTimeline!.frame(stamped(f) ? t + head / f.sample_rate : NaN, (to - head) / f.sample_rate, dur);
         for (let c = 0; c < channelsN; c++) audioBufs[c]!.push((ch[c] ?? ch[0]!).slice(from, to));
         audioCount += to - from;
       }
