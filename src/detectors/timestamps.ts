@@ -29,9 +29,9 @@
  * Jumps of one track less than 1 s apart make one event (`count`). Jumps within `tolerance`
  * (a dropped frame, a lost audio packet) are no event.
  *
- * Drift. With the jumps taken out, a median over 0.5 s, and each track's d at its start (the
- * median of its first 0.2 s) as 0, the A/V offset the timestamps imply is
- * offset = d_audio - d_video: positive when audio is presented later against its
+ * Drift. With the jumps taken out, a median over 0.5 s, and each track's d at its start as 0
+ * (its first frame's, unless that frame sits off the line of the ones after it), the A/V
+ * offset the timestamps imply is offset = d_audio - d_video: positive when audio is presented later against its
  * own content than video against its own (audio late, as in the test-signal measurement).
  * Kind 'drift' while |offset| > `tolerance`: from where it crosses (interpolated between grid
  * points) until it is back within (or the tracks end), spans less than 1 s apart merged;
@@ -72,8 +72,6 @@ const EDGE = 0.3;
 const MERGE = 1;
 /** The offset is smoothed by a median over 2 * SMOOTH + 1 grid points. */
 const SMOOTH = 2;
-/** Grid points whose median is a track's starting deviation. */
-const START = 3;
 /** A run's last frame reaches this far past where the next jump leaves it (half a frame, and rounding), seconds. */
 const RUN_SLACK = 0.1;
 
@@ -223,11 +221,7 @@ function steady(t: TrackTimeline, jumps: Jump[]): Float64Array {
   }
   run(from, t.end + RUN_SLACK, c);
   const d = t.dev.map((x, i) => x - corr[i]!);
-  // From the track's start: the median of its first points, not its first frame alone (which
-  // may be off by its jitter).
-  const head: number[] = [];
-  for (let i = 0; i < d.length && head.length < START; i++) if (!Number.isNaN(d[i]!)) head.push(d[i]!);
-  const ref = head.length ? median(head) : 0;
+  const ref = startLevel(t, d);
   const out = new Float64Array(d.length).fill(NaN), w: number[] = [];
   for (let i = 0; i < d.length; i++) {
     if (Number.isNaN(d[i]!)) continue;
@@ -236,6 +230,24 @@ function steady(t: TrackTimeline, jumps: Jump[]): Float64Array {
     out[i] = median(w) - ref;
   }
   return out;
+}
+
+/**
+ * d at the track's start. d counts from the first frame, so that is 0, unless the first
+ * frame sits off the line of the frames after it (a leftover frame): then where that line
+ * (through the first three grid points, which must agree with it) meets the first frame.
+ * Not a median of the first points: on a drift from the start that would delay the crossing.
+ */
+function startLevel(t: TrackTimeline, d: Float64Array): number {
+  const idx: number[] = [];
+  for (let i = 0; i < d.length && idx.length < 3; i++) if (!Number.isNaN(d[i]!)) idx.push(i);
+  if (idx.length < 3) return 0;
+  const [x0, x1, x2] = idx.map((i) => (t.j0 + i) / GRID_RATE) as [number, number, number];
+  const [y0, y1, y2] = idx.map((i) => d[i]!) as [number, number, number];
+  const slope = (y2 - y0) / (x2 - x0);
+  if (Math.abs(y1 - (y0 + slope * (x1 - x0))) > MIN_JUMP / 2) return 0; // jitter: no line
+  const at = y0 + slope * (t.first - x0);
+  return Math.abs(at) > MIN_JUMP ? at : 0;
 }
 
 interface Span { start: number; end: number; peak: number; peakA: number; peakV: number; n: number; st: number; so: number; stt: number; sto: number }
