@@ -7,10 +7,10 @@
  * nominal frame duration; variable-rate video has no clock, d = 0) every 0.1 s, and every
  * step of a frame off its expected time by more than half a frame.
  *
- * Jumps. Steps less than 0.1 s apart are one cluster. A cluster is a jump when d after it
- * (median over 1 s) has moved from d before it (the same) by at least half its smallest
- * step, 2 ms, and 5 x the jitter there (median absolute deviation of d on either side): the
- * timestamps stay on the new line. Otherwise it is jitter (a frame out of place that the
+ * Jumps. Steps less than 0.1 s apart are one cluster. A cluster is a jump when the median
+ * of d over the second after it has moved from the median over the second before it by at
+ * least half its smallest step, 2 ms, and 5 x the jitter there (median absolute deviation of
+ * d on either side): the timestamps stay on the new line. Otherwise it is jitter (a frame out of place that the
  * next ones put right): no event. On variable-rate video every step is a jump. A step in a
  * track's first or last 0.3 s, with nothing to compare on one side, is none (a stream-copy
  * cut that left out the last B-frames).
@@ -31,8 +31,9 @@
  *
  * Drift. With the jumps taken out, a median over 0.5 s, and each track's d at its start as 0
  * (its first frame's, unless that frame sits off the line of the ones after it), the A/V
- * offset the timestamps imply is offset = d_audio - d_video: positive when audio is presented later against its
- * own content than video against its own (audio late, as in the test-signal measurement).
+ * offset the timestamps imply is offset = d_audio - d_video: positive when audio is
+ * presented later against its own content than video against its own (audio late, as in
+ * the test-signal measurement).
  * Kind 'drift' while |offset| > `tolerance`: from where it crosses (interpolated between grid
  * points) until it is back within (or the tracks end), spans less than 1 s apart merged;
  * `offsetMs` is the largest offset in the span, `ratePpm` its slope over the span (µs per
@@ -51,6 +52,11 @@
  * positive), resumePts (where the timestamps go on), count, and with track 'both'
  * audioJumpSec, videoJumpSec } }. Times in seconds from the first frame; a gap spans the
  * stretch skipped, a discontinuity is an instant.
+ *
+ * Everything here reads the joined timelines, which are the ones a single pass records, so
+ * split analyses give the same events. (Segments are cut by time: a file whose timestamps
+ * step back into an earlier stretch is only read as a whole when its duration, as the
+ * demuxer estimates it, is too short to split.)
  */
 import { GRID_RATE, HOLE, MIN_JUMP, type TrackTimeline } from '../metrics/timeline.js';
 import { avSyncDefaults, type AvSyncOptions } from './avsync.js';
