@@ -127,7 +127,10 @@ async function main(): Promise<number> {
       (a ? `, audio ${a.codec} ${a.sampleRate} Hz x${a.channels}` : ''));
     if (!report.events.length) console.log('no defects found');
     for (const e of report.events) {
-      console.log(`  ${e.type.padEnd(9)} ${fmt(e.start)} - ${fmt(e.end)}  (${e.duration.toFixed(2)} s)` +
+      // av_sync says which check found it: signal, drift, gap, discontinuity (and the track, the jump).
+      const d = e.type === 'av_sync' ? e.detail as { kind?: string; track?: string; jumpSec?: number } | undefined : undefined;
+      const what = d?.kind ? `  ${d.kind}${d.track ? ` (${d.track})` : ''}${d.jumpSec !== undefined ? ` ${d.jumpSec > 0 ? '+' : ''}${d.jumpSec} s` : ''}` : '';
+      console.log(`  ${e.type.padEnd(9)} ${fmt(e.start)} - ${fmt(e.end)}  (${e.duration.toFixed(2)} s)${what}` +
         `${e.score !== undefined ? `  score ${e.score.toFixed(2)}` : ''}${e.offsetMs !== undefined ? `  offset ${e.offsetMs} ms (positive: audio late)` : ''}`);
     }
     const sync = report.stats.avSync;

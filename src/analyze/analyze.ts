@@ -12,10 +12,11 @@ import { avSyncDefaults, avSyncEvents, flashTimes, measureAvSync, type AvSyncMea
 import { dropFreezeUnderBlack } from '../detectors/combine.js';
 import { detectClipping, clippingDefaults, type ClippingOptions } from '../detectors/clipping.js';
 import { detectCorruption, type CorruptionOptions } from '../detectors/corruption.js';
-import { detectMissing, type MissingOptions } from '../detectors/missing.js';
+import { detectMissing, withoutSpans, type MissingOptions } from '../detectors/missing.js';
 import { detectFreeze, type FreezeOptions } from '../detectors/freeze.js';
 import { checkGraphicsOptions } from '../detectors/graphics.js';
 import { detectSilence, type SilenceOptions } from '../detectors/silence.js';
+import { timelineGaps, timestampEvents } from '../detectors/timestamps.js';
 import type { VqEvent } from '../detectors/types.js';
 import { VqmonError } from '../errors.js';
 import { kernelVideoOptions, tileRuleOptions } from '../metrics/video-chain.js';
@@ -25,7 +26,7 @@ import type { SegmentResult } from '../pool/segment-worker.js';
 import { probe, type StreamInfo } from './probe.js';
 import { balancedCuts } from './keyframes.js';
 import { planSegments } from './segments.js';
-import { stitchAudio, stitchGaps, stitchTones, stitchVideo } from './stitch.js';
+import { stitchAudio, stitchGaps, stitchTimeline, stitchTones, stitchVideo } from './stitch.js';
 
 export const DETECTORS = ['freeze', 'black', 'blockiness', 'silence', 'clipping', 'av_sync', 'audio_missing', 'video_missing', 'corruption'] as const;
 export type DetectorName = (typeof DETECTORS)[number];
@@ -108,6 +109,9 @@ function checkOptions(o: AnalyzeOptions) {
   const flag = (v: boolean | undefined, name: string) => {
     if (v !== undefined && typeof v !== 'boolean') throw new VqmonError('ERR_VQMON_INVALID_ARG', `${name} must be true or false, got ${String(v)}`);
   };
+  positive(o.av_sync?.tolerance, 'av_sync.tolerance');
+  positive(o.av_sync?.maxOffset, 'av_sync.maxOffset');
+  flag(o.av_sync?.timestamps, 'av_sync.timestamps');
   flag(o.corruption?.decoder, 'corruption.decoder');
   flag(o.corruption?.pixels, 'corruption.pixels');
   if (o.corruption?.minTiles !== undefined && !(Number.isInteger(o.corruption.minTiles) && o.corruption.minTiles >= 1 && o.corruption.minTiles <= 64)) {
@@ -162,6 +166,10 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
     const video = stitchVideo(results), audio = stitchAudio(results);
     const avSync = on('av_sync') && p.video && p.audio
       ? measureAvSync(flashTimes(video, options.av_sync?.minJump), stitchTones(results), options.av_sync) : null;
+    const timestamps = on('av_sync') ? timestampEvents({ video: p.video ? stitchTimeline(results, 'video') : null,
+      audio: p.audio ? stitchTimeline(results, 'audio') : null, origin: p.origin }, options.av_sync) : [];
+    // Stretches both tracks skipped together are the timeline's gaps (av_sync), not missing tracks.
+    const skipped = timelineGaps(timestamps);
     const events: VqEvent[] = dropFreezeUnderBlack([
       ...(on('freeze') && p.video ? detectFreeze(video, options.freeze) : []),
       ...(on('black') && p.video ? detectBlack(video, options.black) : []),
@@ -169,8 +177,9 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
       ...(on('silence') && p.audio ? detectSilence(audio, options.silence) : []),
       ...(on('clipping') && p.audio ? detectClipping(audio, options.clipping, p.audio.sampleRate) : []),
       ...avSyncEvents(avSync, options.av_sync),
-      ...(on('video_missing') ? detectMissing('video_missing', stitchGaps(results, 'video'), options.video_missing) : []),
-      ...(on('audio_missing') ? detectMissing('audio_missing', stitchGaps(results, 'audio'), options.audio_missing) : []),
+      ...timestamps,
+      ...(on('video_missing') ? detectMissing('video_missing', withoutSpans(stitchGaps(results, 'video'), skipped), options.video_missing) : []),
+      ...(on('audio_missing') ? detectMissing('audio_missing', withoutSpans(stitchGaps(results, 'audio'), skipped), options.audio_missing) : []),
       ...(on('corruption') && p.video ? detectCorruption(video, options.corruption) : []),
     ]).sort((a, b) => a.start - b.start || a.type.localeCompare(b.type));
     const elapsed = (performance.now() - t0) / 1000;

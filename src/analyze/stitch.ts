@@ -1,6 +1,7 @@
 /** Joins segment results, in order, into one video and one audio series. */
 import type { AudioSeries, VideoSeries } from '../detectors/types.js';
 import type { TileTexture } from '../metrics/tile-texture.js';
+import { joinTimelines, type TimelinePart, type TrackTimeline } from '../metrics/timeline.js';
 import type { SegmentResult } from '../pool/segment-worker.js';
 
 function concat<T extends Float64Array | Uint8Array | Uint16Array>(parts: T[], make: (n: number) => T): T {
@@ -76,4 +77,10 @@ export function stitchTones(parts: SegmentResult[]): Float64Array {
 
 export function stitchGaps(parts: SegmentResult[], track: 'video' | 'audio'): Float64Array {
   return concat(parts.map((p) => p.gaps[track]), (n) => new Float64Array(n));
+}
+
+/** One track's timestamps against its content clock, joined across segments (src/metrics/timeline.ts). */
+export function stitchTimeline(parts: SegmentResult[], track: 'video' | 'audio'): TrackTimeline {
+  const clock = track === 'audio' || (parts[0]?.timeline.videoClock ?? false);
+  return joinTimelines(parts.map((p) => p.timeline[track]).filter((t): t is TimelinePart => t !== null), clock);
 }

@@ -110,3 +110,16 @@ export function frameDuration(s: BcStream): number {
   const [n, d] = frameRateFraction(s);
   return n ? d / n : 0;
 }
+
+/**
+ * The nominal frame duration of constant-rate video, seconds, else 0: FFmpeg's base rate
+ * (r_frame_rate, the rate every timestamp fits) when the average rate agrees with it within
+ * 1% (a last frame's duration or an edit list moves the average a little); variable-rate
+ * video (phones, screen captures) averages well below its base rate.
+ */
+export function constantFrameDuration(s: BcStream): number {
+  const [rn, rd] = s.r_frame_rate, [an, ad] = s.avg_frame_rate;
+  if (!rn || !rd || !an || !ad) return 0;
+  const r = rn / rd, avg = an / ad;
+  return Math.abs(avg / r - 1) <= 0.01 ? rd / rn : 0;
+}

@@ -1,5 +1,7 @@
 /**
- * av_sync (test signal) — the audio/video offset of a flash-and-beep sync pattern.
+ * av_sync (test signal) — the audio/video offset of a flash-and-beep sync pattern. The
+ * detector's other half, the timestamp checks (drift, gaps, discontinuities), is
+ * src/detectors/timestamps.ts; both read the options below.
  *
  * A flash is a frame whose mean luma rises by at least `minJump` over the frame before
  * (the kernels' flashFrames); a beep is the onset of a tone at `frequency` (toneOnsets:
@@ -14,8 +16,9 @@
  *   maxOffset  largest offset looked for, seconds                     [1]
  *   minPairs   flash/beep pairs needed for a measurement             [3]
  *   tolerance  |offset| above which an event is raised, seconds       [0.045] (ITU-R BT.1359: audio more than 45 ms early is detectable)
+ *   timestamps run the timestamp checks (timestamps.ts)               [true]
  * Output: the measurement { offsetMs, pairs, spreadMs } in the report's stats.avSync, and,
- * when |offset| > tolerance, { type: 'av_sync', start, end, duration, offsetMs, detail: { pairs, spreadMs } }
+ * when |offset| > tolerance, { type: 'av_sync', start, end, duration, offsetMs, detail: { kind: 'signal', pairs, spreadMs } }
  * spanning the first to the last pair.
  */
 import { frameColumn, native } from '../native.js';
@@ -27,9 +30,10 @@ export interface AvSyncOptions {
   maxOffset?: number;
   minPairs?: number;
   tolerance?: number;
+  timestamps?: boolean;
 }
 
-export const avSyncDefaults = { frequency: 1000, minJump: 64, maxOffset: 1, minPairs: 3, tolerance: 0.045 };
+export const avSyncDefaults = { frequency: 1000, minJump: 64, maxOffset: 1, minPairs: 3, tolerance: 0.045, timestamps: true };
 
 export interface AvSyncMeasurement {
   offsetMs: number;
@@ -73,5 +77,5 @@ export function measureAvSync(flashes: number[], beeps: ArrayLike<number>, optio
 export function avSyncEvents(m: AvSyncMeasurement | null, options: AvSyncOptions = {}): VqEvent[] {
   const tolerance = options.tolerance ?? avSyncDefaults.tolerance;
   if (!m || Math.abs(m.offsetMs) <= tolerance * 1000) return [];
-  return [event('av_sync', m.start, m.end, { offsetMs: m.offsetMs, detail: { pairs: m.pairs, spreadMs: m.spreadMs } })];
+  return [event('av_sync', m.start, m.end, { offsetMs: m.offsetMs, detail: { kind: 'signal', pairs: m.pairs, spreadMs: m.spreadMs } })];
 }

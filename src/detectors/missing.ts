@@ -4,6 +4,9 @@
  *
  * The workers record every span longer than 0.25 s in which a track delivered no frame
  * (shorter holes are timestamp jitter). Spans that touch across segment boundaries join.
+ * A stretch that both tracks skip with one jump of their timestamps is the input's timeline
+ * jumping, not a missing track: while av_sync runs, it reports it (kind 'gap', track 'both')
+ * and `withoutSpans` takes it out of the holes here.
  *
  * Options:
  *   minDuration  shortest span reported, seconds   [0.5]
@@ -27,4 +30,20 @@ export function detectMissing(type: 'audio_missing' | 'video_missing', gaps: Arr
     else spans.push([s, e]);
   }
   return spans.filter(([s, e]) => e - s >= minDuration - 1e-9).map(([s, e]) => event(type, s, e));
+}
+
+/** `gaps` ([start, end, ...]) less the parts inside `spans` ([start, end, ...]). */
+export function withoutSpans(gaps: ArrayLike<number>, spans: number[]): number[] {
+  let pieces: number[] = Array.from(gaps);
+  for (let k = 0; k + 1 < spans.length; k += 2) {
+    const a = spans[k]!, b = spans[k + 1]!, next: number[] = [];
+    for (let i = 0; i + 1 < pieces.length; i += 2) {
+      const s = pieces[i]!, e = pieces[i + 1]!;
+      if (e <= a || s >= b) { next.push(s, e); continue; }
+      if (s < a) next.push(s, a);
+      if (e > b) next.push(b, e);
+    }
+    pieces = next;
+  }
+  return pieces;
 }

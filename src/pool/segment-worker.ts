@@ -13,11 +13,12 @@
  * except that the last of them seeds `prev` and the freeze reference.
  */
 import { openDecoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
-import { audioChannels, decodeDamaged, frameDuration as frameDurationOf, intraFrame, streamSeconds as seconds, videoView } from '../decode/frames.js';
+import { audioChannels, constantFrameDuration, decodeDamaged, frameDuration as frameDurationOf, intraFrame, streamSeconds as seconds, videoView } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
 import { ProgrammeTiles, SERIES_COLUMNS, type TileRuleOptions } from '../detectors/graphics.js';
 import { joinSamples } from '../metrics/samples.js';
 import { isCut, TileTextureRecorder, type TileTexture } from '../metrics/tile-texture.js';
+import { HOLE, TimelineTracker, type TimelinePart } from '../metrics/timeline.js';
 import { VideoChain } from '../metrics/video-chain.js';
 import { native, type VideoFrame, type VideoOptions } from '../native.js';
 
@@ -74,6 +75,12 @@ export interface SegmentResult {
   decoded: { video: number; audio: number; decodeErrors: number; readError: string | null };
   /** Spans [start, end, start, end, ...] (seconds) in [start, end) where a track delivered nothing. */
   gaps: { video: Float64Array; audio: Float64Array };
+  /**
+   * Per track, its timestamps against its content clock over the frames analysed here
+   * (src/metrics/timeline.ts): jumps and a deviation every 0.1 s. `videoClock`: the video
+   * has a constant rate (a content clock); null for a track the input lacks.
+   */
+  timeline: { video: TimelinePart | null; audio: TimelinePart | null; videoClock: boolean };
 }
 
 class Growable {
@@ -129,13 +136,22 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     const frameDuration = vs ? frameDurationOf(vs) : 0;
     const videoGaps: number[] = [], audioGaps: number[] = [];
     let videoUntil = task.videoStart, audioUntil = task.start;
-    const GAP = 0.25;  // shorter holes are timestamp jitter, not a missing track
+    const GAP = HOLE;  // shorter holes are timestamp jitter, not a missing track
+    // Timestamps against the content clock, over the frames this segment analyses.
+    const nominal = vs ? constantFrameDuration(vs) : 0;
+    const videoTimeline = vs ? new TimelineTracker(nominal > 0) : null;
+    const audioTimeline = as ? new TimelineTracker(true) : null;
+    const stamped = (f: BcFrame) => f.best_effort_timestamp != null || f.pts != null;
     const onVideo = (frames: BcFrame[]) => {
       for (const f of frames) {
         decodedVideo++;
         const t = seconds(f.best_effort_timestamp ?? f.pts, vs!.time_base) - task.origin;
         // (A tenth of a millisecond of slack: the input's origin is rounded to microseconds.)
-        if (t < task.videoStart - 1e-4) { chain.seed(videoView(f)); videoUntil = Math.max(videoUntil, t + frameDuration); continue; }
+        if (t < task.videoStart - 1e-4) {
+          // Pre-roll, or (after frames of the segment) timestamps that stepped back before it.
+          if (videoTimeline!.started) videoTimeline!.frame(stamped(f) ? t : NaN, nominal);
+          chain.seed(videoView(f)); videoUntil = Math.max(videoUntil, t + frameDuration); continue;
+        }
         if (t >= task.videoEnd) {
           if (!videoDone && Math.abs(t - task.videoEnd) < 1e-6) {
             flushVideo();
@@ -148,6 +164,7 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
         }
         if (t - videoUntil > GAP) videoGaps.push(videoUntil, t);
         videoUntil = Math.max(videoUntil, t + frameDuration);
+        videoTimeline!.frame(stamped(f) ? t : NaN, nominal);
         pending.push(videoView(f));
         pendingT.push(t);
         pendingCorrupt.push(decodeDamaged(f) ? 1 : 0);
@@ -165,7 +182,10 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
         decodedAudio++;
         const t = seconds(f.best_effort_timestamp ?? f.pts, as!.time_base) - task.origin;
         const dur = f.nb_samples / f.sample_rate;
-        if (t + dur <= task.start) { audioUntil = Math.max(audioUntil, t + dur); continue; }
+        if (t + dur <= task.start) {
+          if (audioTimeline!.started) audioTimeline!.frame(stamped(f) ? t : NaN, dur); // stepped back before the segment
+          audioUntil = Math.max(audioUntil, t + dur); continue;
+        }
         if (t >= task.end) { audioDone = true; continue; }
         const ch = audioChannels(f);
         // A hole in the audio timeline: NaN samples keep the windows on the clock and make
@@ -182,6 +202,10 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
         if (t < task.start) from = Math.min(to, Math.round((task.start - t) * f.sample_rate));
         if (t + dur > task.end) to = Math.max(from, Math.round((task.end - t) * f.sample_rate));
         if (audioT0 < 0) audioT0 = t + from / f.sample_rate;
+        // The timeline starts where the segment does; a frame across the start later on (after
+        // timestamps stepped back) is a whole frame to it, not a step of the trimmed samples.
+        const head = audioTimeline!.started ? 0 : from;
+        if (to > head) audioTimeline!.frame(stamped(f) ? t + head / f.sample_rate : NaN, (to - head) / f.sample_rate, dur);
         for (let c = 0; c < channelsN; c++) audioBufs[c]!.push((ch[c] ?? ch[0]!).slice(from, to));
         audioCount += to - from;
       }
@@ -280,6 +304,7 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
         toneOnsets: Float64Array.from(tones) },
       decoded: { video: decodedVideo, audio: decodedAudio, decodeErrors, readError },
       gaps: { video: Float64Array.from(videoGaps), audio: Float64Array.from(audioGaps) },
+      timeline: { video: videoTimeline?.take() ?? null, audio: audioTimeline?.take() ?? null, videoClock: nominal > 0 },
     };
     return result;
   } finally {

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -119,6 +119,22 @@ export function damageSpan(clean: string, damaged: string): { first: number; las
  */
 export function joinedClip(name: string, parts: string[]): string {
   return clip(name, ['-i', `concat:${parts.join('|')}`, '-c', 'copy', 'OUT']);
+}
+
+/**
+ * Files joined byte for byte (MPEG-TS parts: one stream whose timestamps jump where the
+ * parts meet). Not through ffmpeg: its remux smooths MPEG-TS timestamp jumps over 10 s.
+ */
+export function catClip(name: string, parts: string[]): string {
+  mkdirSync(clipDir, { recursive: true });
+  const ext = name.slice(name.lastIndexOf('.'));
+  const key = createHash('sha1').update(parts.join('\u0000')).digest('hex').slice(0, 10);
+  const out = join(clipDir, `${name.slice(0, -ext.length)}-${key}${ext}`);
+  if (existsSync(out)) return out;
+  const tmp = `${out}.${process.pid}-${Math.random().toString(36).slice(2)}.partial${ext}`;
+  writeFileSync(tmp, Buffer.concat(parts.map((f) => readFileSync(f))));
+  renameSync(tmp, out);
+  return out;
 }
 
 /**
