@@ -242,7 +242,7 @@ describe('streaming parts', () => {
     const live: Array<Omit<LiveEvent, 'input'>> = [];
     const tracker = new ClippingTracker({}, (e) => live.push(e));
     for (let w = 0; w < count; w += 5) {
-      tracker.audio({ ...series, t0: 1 + w * 0.05, count: 5, stats: stats.subarray(w * channels * 3, (w + 5) * channels * 3), sampleRate: 48000 });
+      tracker.audio({ ...series, t0: 1 + w * 0.05, count: 5, stats: stats.subarray(w * channels * 3, (w + 5) * channels * 3), sampleRate: 48000, gap: false });
     }
     tracker.close();
     const strip = ({ type, start, end, duration, score, detail }: VqEvent) => ({ type, start, end, duration, score: score!.toFixed(9), detail });
