@@ -413,6 +413,13 @@ describe('streaming parts', () => {
     })).toEqual(['start 4.8-5.24', 'end 5-8']);
     // Shorter than minDuration (0.5 s): nothing.
     expect(run({ audio: true, video: true }, (p) => { av(p, 0, 5); av(p, 5, 5.3, { audio: false }); av(p, 5.3, 8); })).toEqual([]);
+    // Audio held up for 0.6 s but none lost: reported, and ended as its delayed media comes (not held open).
+    expect(run({ audio: true, video: true }, (p) => {
+      av(p, 0, 5);
+      av(p, 5, 5.6, { audio: false });
+      for (let a = 5; a < 5.55; a += 0.1) p('audio', a, a + 0.1);
+      av(p, 5.6, 8);
+    })).toEqual(['start 5-5.44', 'end 5.2-5.2']);
     // The whole input pauses at 5 s (a stall); after it video comes alone: missing from where video resumed.
     expect(run({ audio: true, video: true }, (p) => { av(p, 0, 5); av(p, 9, 12, { audio: false, resumed: true }); }))
       .toEqual(['start 9-9.52', 'end 9-12']);

@@ -28,7 +28,7 @@ export class CorruptionTracker implements LiveTracker {
   private readonly frame: CorruptionFrame = { t0: 0, t1: 0, key: false, corrupt: false, refused: 0, texture: null, row: 0, restart: false };
 
   constructor(options: CorruptionOptions | undefined, emit: Emit) {
-    this.rule = new CorruptionRule(options ?? {}, (phase, e) => emit({ ...e, phase }), true);
+    this.rule = new CorruptionRule(options ?? {}, (phase, { type, ...e }) => emit({ type, phase, ...e }), true);
   }
 
   video(b: VideoRows): void {

@@ -13,9 +13,9 @@
  * tracks in the multiplex (audio sent ahead of its picture) no defect. Phase end when the
  * watched track delivers new media again (`end` = that packet's time), or with the other
  * track's last media when the session ends (reconnection) or the input stops. Media from
- * just before the hole that arrives late (an MPEG-TS muxer holds a partial audio PES, and
- * the demuxer the last video PES, until the track's next packet) is no return: it moves
- * the start to its end, which phase end carries.
+ * just before the hole that arrives late (ending within 0.25 s of the start: an MPEG-TS
+ * muxer holds a partial audio PES, and the demuxer the last video PES, until the track's
+ * next packet) is no return: it moves the start to its end, which phase end carries.
  *
  * The input as a whole pausing is a `stall`, not a missing track: the other track's
  * progress counts from where its packets last flowed without a pause (of stallTimeout in
@@ -50,6 +50,8 @@ export class MissingTracker implements LiveTracker {
   private otherAtWatched: number | null = null;
   /** Start of the missing span reported (phase start sent), null when none. */
   private start: number | null = null;
+  /** Media ending by this (its start when reported + 0.25 s) is held-back media, not a return. */
+  private heldLimit = 0;
 
   constructor(private readonly track: TrackKind, options: MissingOptions | undefined, private readonly emit: Emit) {
     this.type = `${track}_missing`;
@@ -65,10 +67,11 @@ export class MissingTracker implements LiveTracker {
   packet(track: TrackKind, t0: number, t1: number, resumed: boolean): void {
     if (!this.active) return;
     if (track === this.track) {
-      if (this.start !== null && t0 <= this.watchedUntil! + MISSING_JITTER && !resumed) {
-        // Media from before the hole that the multiplexer (or the demuxer, waiting for the
-        // next PES to end the last one) held back: the hole starts after it.
-        this.watchedUntil = Math.max(this.watchedUntil!, t1);
+      if (this.start !== null && t1 <= this.heldLimit && !resumed) {
+        // Media from just before the hole that the multiplexer (or the demuxer, waiting for
+        // the next PES to end the last one) held back: the hole starts after it. Anything
+        // later is a return, even if contiguous (a track delayed, not lost).
+        this.watchedUntil = Math.max(this.watchedUntil ?? t1, t1);
         this.start = Math.max(this.start, this.watchedUntil);
         return;
       }
@@ -85,7 +88,8 @@ export class MissingTracker implements LiveTracker {
     const since = sinceWatched ? this.otherAtWatched! : this.otherRun;
     if (this.otherUntil - since < this.threshold - 1e-9) return;
     this.start = sinceWatched ? this.watchedUntil! : Math.max(this.otherRun, this.watchedUntil ?? -Infinity);
-    this.emit({ ...event(this.type, this.start, Math.max(this.start, this.otherUntil)), phase: 'start' });
+    this.heldLimit = this.start + MISSING_JITTER;
+    this.send('start', this.otherUntil);
   }
 
   close(): void {
@@ -95,7 +99,12 @@ export class MissingTracker implements LiveTracker {
   /** Phase end of the span reported, at `at` (no earlier than its start). */
   private end(at: number | null): void {
     if (this.start === null) return;
-    this.emit({ ...event(this.type, this.start, Math.max(this.start, at ?? this.start)), phase: 'end' });
+    this.send('end', at ?? this.start);
     this.start = null;
+  }
+
+  private send(phase: 'start' | 'end', end: number) {
+    const { type, ...e } = event(this.type, this.start!, Math.max(this.start!, end));
+    this.emit({ type, phase, ...e });
   }
 }
