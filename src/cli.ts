@@ -16,7 +16,8 @@ const USAGE = `usage:
   vqmon analyze <file-or-url> [--json | --ndjson] [--only freeze,black,blockiness,silence,clipping,
                               av_sync,audio_missing,video_missing,corruption]
                               [--config options.json] [--threads N]
-  vqmon watch <url>... [--ndjson] [--only freeze,black,blockiness,silence,clipping] [--config options.json]
+  vqmon watch <url>... [--ndjson] [--only freeze,black,blockiness,silence,clipping,corruption,
+                              audio_missing,video_missing] [--config options.json]
                               live inputs (udp://, rtp://, srt://, rtmp://, rtsp://, http(s):// HLS,
                               tcp://) until Ctrl-C; events as they happen, an input that fails is
                               retried with backoff (input_error events)

@@ -1,19 +1,23 @@
 /**
  * Live monitoring on real local sources (ffmpeg -re over UDP MPEG-TS, and HLS served over
  * HTTP), back-pressure with a throttled analysis, and the streaming parts on their own:
- * the bounded event queue, the lag meter, streaming clipping against the file detector.
+ * the bounded event queue, the lag meter, streaming clipping and corruption against the file
+ * detectors, the missing-track rule.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { detectClipping } from '../src/detectors/clipping.js';
-import type { VqEvent } from '../src/detectors/types.js';
+import { detectCorruption, type CorruptionOptions } from '../src/detectors/corruption.js';
+import type { VideoSeries, VqEvent } from '../src/detectors/types.js';
 import { ClippingTracker } from '../src/live/clipping-tracker.js';
+import { CorruptionTracker } from '../src/live/corruption-tracker.js';
 import { EventQueue } from '../src/live/event-queue.js';
 import { LagMeter } from '../src/live/lag.js';
+import { MissingTracker } from '../src/live/missing-tracker.js';
 import { createMonitor, type LiveEvent, type Monitor } from '../src/live/monitor.js';
-import { blockyZoneClip, freezeVf } from './helpers/clips.js';
+import { blockyZoneClip, clip, damageSpan, freezeVf, noiseDamaged, trackHoles } from './helpers/clips.js';
 import { ffmpegLive, liveH264, serveDir, tempDir, udpUrl, watchPlaylist } from './helpers/live-sources.js';
 
 const TOL = 0.25;
@@ -97,6 +101,93 @@ describe('live UDP input', () => {
     expect(end!.e.score).toBeGreaterThan(0);
     expect(end!.e.score).toBeLessThanOrEqual(1);
     expect(seen.filter((s) => !['blockiness', 'stall'].includes(s.e.type))).toEqual([]);
+  }, 40_000);
+});
+
+describe('live corruption and missing tracks', () => {
+  /** ffmpeg -re sending `file` (codecs copied) to each of `urls`; `extra` output options. */
+  const send = (file: string, urls: string[], extra: string[] = []) => spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-i', file,
+    ...urls.flatMap((u) => ['-map', '0', '-c', 'copy', ...extra, '-f', 'mpegts', `${u}?pkt_size=1316`])], { stdio: 'ignore' });
+
+  it('corruption (noise-bsf damage in 4-6.5 s) from its first damaged frame to the next keyframe, phase start within 1 s of the onset, from pixels alone too; the clean stream raises nothing', async () => {
+    // 12 s of test pattern and tone (H.264 with a keyframe every second, MP2), and a copy
+    // whose video packets in 4-6.5 s the noise bitstream filter damaged. (Not ultrafast: it
+    // does not deblock, and blockiness then fires on the pictures after the damage, for
+    // files as live.)
+    const base = clip('live-av.ts', ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30:duration=12',
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=12', '-map', '0:v', '-map', '1:a',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-pix_fmt', 'yuv420p', '-c:a', 'mp2', '-b:a', '192k', '-f', 'mpegts', 'OUT']);
+    const damaged = noiseDamaged('live-av-corrupt-4-6.5.ts', base, 4, 6.5, 1000);
+    const span = damageSpan(base, damaged);
+    const urls = [udpUrl(), udpUrl(), udpUrl()];
+    const monitors = [{}, { corruption: { decoder: false } }, {}].map((o, i) => {
+      const m = createMonitor({ stallTimeout: 2, openTimeout: 4, ...o });
+      m.add(urls[i]!);
+      return m;
+    });
+    await sleep(500);
+    const spawnedAt = performance.now();
+    const ffDamaged = send(damaged, urls.slice(0, 2)), ffClean = send(base, urls.slice(2));
+    const [both, pixels, clean] = await Promise.all([collectUntilStall(monitors[0]!, ffDamaged, spawnedAt),
+      collectUntilStall(monitors[1]!, ffDamaged, spawnedAt), collectUntilStall(monitors[2]!, ffClean, spawnedAt)]);
+
+    const start = find(both, 'corruption', 'start'), end = find(both, 'corruption', 'end');
+    expect(start, JSON.stringify({ span, both })).toBeDefined();
+    expect(Math.abs(start!.e.start - span.first)).toBeLessThanOrEqual(TOL);
+    // minDuration 0: sure at the first damaged frame (onset span.first s after ffmpeg started).
+    expect(start!.at).toBeLessThanOrEqual(span.first + 1);
+    expect(end, JSON.stringify({ span, both })).toBeDefined();
+    expect(end!.e.start).toBe(start!.e.start);
+    expect(Math.abs(end!.e.end - span.recovery!)).toBeLessThanOrEqual(TOL);
+    expect(end!.e.detail).toMatchObject({ evidence: ['decoder', 'pixels'], recovery: 'keyframe', tiles: 64 });
+    expect(end!.e.detail!.damagedFrames).toBeGreaterThan(0);
+    expect(end!.e.score).toBeGreaterThan(0);
+    expect(both.filter((s) => s.e.type === 'corruption')).toHaveLength(2);
+    expect(both.filter((s) => !['corruption', 'stall'].includes(s.e.type))).toEqual([]);
+
+    const pStart = find(pixels, 'corruption', 'start'), pEnd = find(pixels, 'corruption', 'end');
+    expect(pStart, JSON.stringify({ span, pixels })).toBeDefined();
+    expect(Math.abs(pStart!.e.start - span.first)).toBeLessThanOrEqual(TOL);
+    // Pixel damage is sure once its tiles stayed anomalous for 2 frames.
+    expect(pStart!.at).toBeLessThanOrEqual(span.first + 1);
+    expect(pEnd!.e.end).toBeLessThanOrEqual(span.recovery! + TOL);
+    expect(pEnd!.e.detail).toMatchObject({ evidence: ['pixels'] });
+    expect(pixels.filter((s) => s.e.type === 'corruption')).toHaveLength(2);
+
+    expect(find(clean, 'stall', 'start'), JSON.stringify(clean)).toBeDefined();
+    expect(clean.filter((s) => s.e.type !== 'stall')).toEqual([]);
+  }, 40_000);
+
+  it('audio_missing (3-6 s) and video_missing (9-11 s) while the other track goes on: from the hole to the return, phase start within minDuration + 1 s', async () => {
+    // 14 s of test pattern and tone with the audio frames of 3-6 s and the video frames of
+    // 9-11 s left out, timestamps kept: holes in each track's timeline.
+    const file = clip('live-holes.ts', ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30:duration=14',
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=14',
+      '-filter_complex', "[0:v]select='not(between(t,9,11))'[v];[1:a]aselect='not(between(t,3,6))'[a]", '-map', '[v]', '-map', '[a]',
+      ...liveH264(30), '-c:a', 'mp2', '-f', 'mpegts', 'OUT']);
+    const holes = trackHoles(file);
+    expect(holes.audio).toHaveLength(1);
+    expect(holes.video).toHaveLength(1);
+    const url = udpUrl();
+    const monitor = createMonitor({ stallTimeout: 2, openTimeout: 4 });
+    monitor.add(url);
+    await sleep(500);
+    const spawnedAt = performance.now();
+    // Sent as an encoder would, as it comes: ffmpeg's muxer otherwise holds one track back
+    // (up to 10 s) while it waits for packets of the other.
+    const seen = await collectUntilStall(monitor, send(file, [url], ['-max_interleave_delta', '100000']), spawnedAt);
+    for (const [type, [from, to]] of [['audio_missing', holes.audio[0]!], ['video_missing', holes.video[0]!]] as const) {
+      const start = find(seen, type, 'start'), end = find(seen, type, 'end');
+      expect(start, JSON.stringify({ holes, seen })).toBeDefined();
+      // Phase start knows the media delivered so far (a partial PES held back by the muxer comes later).
+      expect(Math.abs(start!.e.start - from)).toBeLessThanOrEqual(TOL);
+      expect(start!.at).toBeLessThanOrEqual(from + 0.5 + 1);
+      expect(end, JSON.stringify({ holes, seen })).toBeDefined();
+      expect(Math.abs(end!.e.start - from)).toBeLessThanOrEqual(TOL);
+      expect(Math.abs(end!.e.end - to)).toBeLessThanOrEqual(TOL);
+    }
+    expect(seen.filter((s) => s.e.type.endsWith('_missing'))).toHaveLength(4);
+    expect(seen.filter((s) => !['audio_missing', 'video_missing', 'stall'].includes(s.e.type))).toEqual([]);
   }, 40_000);
 });
 
@@ -242,12 +333,111 @@ describe('streaming parts', () => {
     const live: Array<Omit<LiveEvent, 'input'>> = [];
     const tracker = new ClippingTracker({}, (e) => live.push(e));
     for (let w = 0; w < count; w += 5) {
-      tracker.audio({ ...series, t0: 1 + w * 0.05, count: 5, stats: stats.subarray(w * channels * 3, (w + 5) * channels * 3), sampleRate: 48000 });
+      tracker.audio({ ...series, t0: 1 + w * 0.05, count: 5, stats: stats.subarray(w * channels * 3, (w + 5) * channels * 3), sampleRate: 48000, gap: false });
     }
     tracker.close();
     const strip = ({ type, start, end, duration, score, detail }: VqEvent) => ({ type, start, end, duration, score: score!.toFixed(9), detail });
     expect(file.length).toBe(4);
     expect(live.filter((e) => e.phase === 'end').map(strip)).toEqual(file.map(strip));
     expect(live.filter((e) => e.phase === 'start').map((e) => e.start)).toEqual(file.map((e) => e.start));
+  });
+  it('streaming corruption gives the file detector\'s events, a decoded group at a time, each announced first', () => {
+    // 20 s at 30 fps, 64 tiles, a keyframe every second; decoder damage in 2.0-2.2 s, and at
+    // 6.0 and 7.5 s (recovered at 7 s, then one event with the next: mergeGap), a refused
+    // packet at 9.5 s, pixel damage (12 tiles with grid-aligned edges) in 13.0-13.4 s, a
+    // scene cut at 17 s.
+    const n = 600, T = 64, fd = 1 / 30;
+    const v: VideoSeries = { t: Float64Array.from({ length: n }, (_, i) => i * fd), rows: new Float64Array(0), columns: 0,
+      corrupt: new Uint8Array(n), key: Uint8Array.from({ length: n }, (_, i) => (i % 30 === 0 ? 1 : 0)), errorTimes: Float64Array.of(9.5),
+      texture: { tiles: T, edge: new Uint16Array(n * T), block8: new Uint16Array(n * T), cut: new Uint8Array(n) }, frameDuration: fd };
+    for (const i of [60, 61, 63, 66, 180, 225]) v.corrupt[i] = 1;
+    v.texture!.cut[510] = 1;
+    for (let i = 0; i < n; i++) {
+      for (let t = 0; t < T; t++) {
+        const hit = i >= 390 && i < 402 && t < 12;
+        v.texture!.edge[i * T + t] = Math.round((hit ? 30 : 4 + ((i * 7 + t) % 5) * 0.2) * 256);
+        v.texture!.block8[i * T + t] = Math.round((hit ? 1.5 : 0.6 + ((i + t) % 3) * 0.02) * 256);
+      }
+    }
+    const strip = ({ type, start, end, duration, score, detail }: VqEvent) => ({ type, start, end, duration, score, detail });
+    for (const o of [{}, { decoder: false }, { pixels: false }, { mergeGap: 0 }, { minDuration: 0.5 }, { maxRecovery: 0.1 }] as CorruptionOptions[]) {
+      const file = detectCorruption(v, o);
+      const live: Array<Omit<LiveEvent, 'input'>> = [];
+      const tracker = new CorruptionTracker(o, (e) => live.push(e));
+      for (let s = 0; s < n; s += 7) {
+        const e = Math.min(n, s + 7), tex = v.texture!;
+        // The packets refused since the group before come with the group holding the first frame after them.
+        tracker.video({ rows: new Float64Array(0), rowWidth: 0, count: e - s, t: v.t.subarray(s, e), frameDuration: fd, first: s === 0, gap: false,
+          corrupt: v.corrupt.subarray(s, e), key: v.key.subarray(s, e), refused: [...v.errorTimes].filter((at) => at > (s ? v.t[s - 1]! : -1) + 1e-6 && at <= v.t[e - 1]! + 1e-6),
+          texture: { tiles: T, edge: tex.edge.subarray(s * T, e * T), block8: tex.block8.subarray(s * T, e * T), cut: tex.cut.subarray(s, e) } });
+      }
+      tracker.close();
+      expect(file.length, JSON.stringify(o)).toBeGreaterThanOrEqual(o.decoder === false || o.pixels === false ? 1 : 3);
+      expect(live.filter((e) => e.phase === 'end').map(strip), JSON.stringify(o)).toEqual(file.map(strip));
+      // Each event: phase start first, at the same start, then its end before the next one starts.
+      expect(live.map((e) => `${e.phase} ${e.start}`)).toEqual(file.flatMap((e) => [`start ${e.start}`, `end ${e.start}`]));
+    }
+  });
+
+  it('missing track: the other track\'s progress since the watched one last delivered; held-back media, pauses, offsets and absent tracks', () => {
+    const run = (tracks: { audio: boolean; video: boolean }, feed: (p: (track: 'audio' | 'video', t0: number, t1: number, resumed?: boolean) => void) => void) => {
+      const out: string[] = [];
+      const tracker = new MissingTracker('audio', {}, (e) => out.push(`${e.phase} ${e.start}-${e.end}`));
+      tracker.session(tracks);
+      feed((track, t0, t1, resumed = false) => tracker.packet(track, t0, t1, resumed));
+      tracker.close();
+      return out;
+    };
+    /**
+     * Packets arriving in [from, to) in arrival order: video frames of 40 ms, audio packets of
+     * 100 ms sent `lead` s ahead of their picture; `resumed` on the first (after a pause).
+     */
+    const av = (p: (track: 'audio' | 'video', t0: number, t1: number, resumed?: boolean) => void, from: number, to: number,
+                { audio = true, video = true, lead = 0, resumed = false } = {}) => {
+      const packets: Array<[number, 'audio' | 'video', number]> = [];
+      if (video) for (let k = Math.round(from / 0.04); k < Math.round(to / 0.04); k++) packets.push([k * 0.04, 'video', k * 0.04]);
+      if (audio) for (let j = Math.round((from + lead) / 0.1); j < Math.round((to + lead) / 0.1); j++) packets.push([j * 0.1 - lead, 'audio', j * 0.1]);
+      packets.sort((x, y) => x[0] - y[0]);
+      packets.forEach(([, track, t], i) => p(track, t, t + (track === 'video' ? 0.04 : 0.1), resumed && i === 0));
+    };
+    // Audio sent 0.8 s ahead of its picture throughout: no defect.
+    expect(run({ audio: true, video: true }, (p) => av(p, 0, 20, { lead: 0.8 }))).toEqual([]);
+    // Audio stops at 5 s and comes back at 8 s; its last 0.2 s before the hole arrives late
+    // (phase start says 4.8, phase end 5).
+    expect(run({ audio: true, video: true }, (p) => {
+      av(p, 0, 4.8);
+      av(p, 4.8, 8, { audio: false });
+      p('audio', 4.8, 4.9);
+      p('audio', 4.9, 5);
+      av(p, 8, 10);
+    })).toEqual(['start 4.8-5.24', 'end 5-8']);
+    // Shorter than minDuration (0.5 s): nothing.
+    expect(run({ audio: true, video: true }, (p) => { av(p, 0, 5); av(p, 5, 5.3, { audio: false }); av(p, 5.3, 8); })).toEqual([]);
+    // Audio held up for 0.6 s but none lost: reported, and ended as its delayed media comes (not held open).
+    expect(run({ audio: true, video: true }, (p) => {
+      av(p, 0, 5);
+      av(p, 5, 5.6, { audio: false });
+      for (let a = 5; a < 5.55; a += 0.1) p('audio', a, a + 0.1);
+      av(p, 5.6, 8);
+    })).toEqual(['start 5-5.44', 'end 5.2-5.2']);
+    // The whole input pauses at 5 s (a stall); after it video comes alone: missing from where video resumed.
+    expect(run({ audio: true, video: true }, (p) => { av(p, 0, 5); av(p, 9, 12, { audio: false, resumed: true }); }))
+      .toEqual(['start 9-9.52', 'end 9-12']);
+    // A declared audio track that never delivers: missing from the first video on; no audio track: never missing.
+    expect(run({ audio: true, video: true }, (p) => av(p, 2, 4, { audio: false }))).toEqual(['start 2-2.52', 'end 2-4']);
+    expect(run({ audio: false, video: true }, (p) => av(p, 2, 4, { audio: false }))).toEqual([]);
+  });
+  it('monitor options: the corruption and missing-track detectors run live and their options are checked as for files', () => {
+    const bad = (o: object) => expect(() => createMonitor(o)).toThrow(expect.objectContaining({ code: 'ERR_VQMON_INVALID_ARG' }) as Error);
+    expect(createMonitor({ only: ['corruption', 'audio_missing', 'video_missing'], corruption: { minTiles: 8, decoder: false },
+      audio_missing: { minDuration: 1 } })).toBeDefined();
+    bad({ only: ['av_sync'] });
+    bad({ corruption: { minTiles: 0 } });
+    bad({ corruption: { minTiles: 65 } });
+    bad({ corruption: { pixels: 'yes' } });
+    bad({ corruption: { mergeGap: -1 } });
+    bad({ audio_missing: { minDuration: -0.5 } });
+    bad({ video_missing: { minDuration: 'long' } });
+    bad({ video_missing: 3 });
   });
 });

@@ -11,8 +11,8 @@ import { detectBlockiness, type BlockinessOptions } from '../detectors/blockines
 import { avSyncDefaults, avSyncEvents, flashTimes, measureAvSync, type AvSyncMeasurement, type AvSyncOptions } from '../detectors/avsync.js';
 import { dropFreezeUnderBlack } from '../detectors/combine.js';
 import { detectClipping, clippingDefaults, type ClippingOptions } from '../detectors/clipping.js';
-import { detectCorruption, type CorruptionOptions } from '../detectors/corruption.js';
-import { detectMissing, withoutSpans, type MissingOptions } from '../detectors/missing.js';
+import { checkCorruptionOptions, detectCorruption, type CorruptionOptions } from '../detectors/corruption.js';
+import { checkMissingOptions, detectMissing, withoutSpans, type MissingOptions } from '../detectors/missing.js';
 import { detectFreeze, type FreezeOptions } from '../detectors/freeze.js';
 import { checkGraphicsOptions } from '../detectors/graphics.js';
 import { detectSilence, type SilenceOptions } from '../detectors/silence.js';
@@ -112,14 +112,9 @@ function checkOptions(o: AnalyzeOptions) {
   positive(o.av_sync?.tolerance, 'av_sync.tolerance');
   positive(o.av_sync?.maxOffset, 'av_sync.maxOffset');
   flag(o.av_sync?.timestamps, 'av_sync.timestamps');
-  flag(o.corruption?.decoder, 'corruption.decoder');
-  flag(o.corruption?.pixels, 'corruption.pixels');
-  if (o.corruption?.minTiles !== undefined && !(Number.isInteger(o.corruption.minTiles) && o.corruption.minTiles >= 1 && o.corruption.minTiles <= 64)) {
-    throw new VqmonError('ERR_VQMON_INVALID_ARG', `corruption.minTiles must be an integer in [1, 64] (tiles of the 8x8 grid), got ${String(o.corruption.minTiles)}`);
-  }
-  positive(o.corruption?.maxRecovery, 'corruption.maxRecovery');
-  positive(o.corruption?.mergeGap, 'corruption.mergeGap');
-  positive(o.corruption?.minDuration, 'corruption.minDuration');
+  checkCorruptionOptions(o.corruption);
+  checkMissingOptions(o.audio_missing, 'audio_missing');
+  checkMissingOptions(o.video_missing, 'video_missing');
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1 && o.threads <= 256)) {
     throw new VqmonError('ERR_VQMON_INVALID_ARG', 'threads must be an integer in [1, 256]');
   }

@@ -8,12 +8,13 @@
  * goes on from where the wall clock says the input is.
  */
 import { openDecoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
-import { audioChannels, frameDuration, kernelReadable, streamSeconds as seconds, videoView } from '../decode/frames.js';
+import { audioChannels, decodeDamaged, frameDuration, intraFrame, kernelReadable, streamSeconds as seconds, videoView } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
 import { clippingDefaults } from '../detectors/clipping.js';
 import { round } from '../detectors/types.js';
 import { VqmonError, isVqmonError } from '../errors.js';
 import { joinSamples } from '../metrics/samples.js';
+import { batchTexture } from '../metrics/tile-texture.js';
 import { ProgrammeTiles, SERIES_COLUMNS } from '../detectors/graphics.js';
 import { kernelVideoOptions, tileRuleOptions, VideoChain } from '../metrics/video-chain.js';
 import { native } from '../native.js';
@@ -28,6 +29,12 @@ export type { LiveOptions } from './options.js';
 const BATCH = 16;
 /** Audio window, seconds (as the file engine's default). */
 const AUDIO_WINDOW = 0.05;
+/**
+ * Holes in the audio timeline up to this long (seconds) are filled with NaN samples, as the
+ * file engine does: the windows stay on the clock and their levels are unknown (neither
+ * silent nor clipped). After a longer one the windows start again, with a gap.
+ */
+const AUDIO_HOLE_FILL = 10;
 
 export interface InputStats {
   url: string;
@@ -70,11 +77,15 @@ export class LiveInput {
   /** Per frame: the frame columns and the tile rule's programme columns (graphics.ts). */
   private readonly series = new Float64Array(BATCH * SERIES_COLUMNS);
   private readonly programme: ProgrammeTiles;
-  private audio: { rate: number; channels: number; pending: Float32Array[][]; count: number; t0: number } | null = null;
+  private audio: { rate: number; channels: number; pending: Float32Array[][]; count: number; t0: number; gap: boolean } | null = null;
   private readonly lag = new LagMeter();
   private drop: { start: number; packets: number; lag: number } | null = null;
   /** Frames were dropped since the last analysed one. */
   private videoGap = false;
+  /** A tracker reads the decoder's damage and the per-tile texture (corruption). */
+  private readonly readsDamage: boolean;
+  /** Media times of video packets the decoder refused, for the next group of frames. */
+  private refused: number[] = [];
   private failure: { start: number; attempts: number } | null = null;
   /** A session read the input to its end. */
   private ended = false;
@@ -91,6 +102,7 @@ export class LiveInput {
     this.emit = (e) => emit({ ...e, input: url });
     this.stall = new RunTracker('stall', 0, this.emit);
     this.trackers = createTrackers(options, this.emit);
+    this.readsDamage = this.trackers.some((t) => t.readsDamage);
     this.layout = native.videoLayout(kernelVideoOptions(options.black, options.freeze, false));
     this.out = new Float64Array(BATCH * this.layout.rowWidth);
     this.programme = new ProgrammeTiles(this.layout, tileRuleOptions(options.black, options.freeze));
@@ -205,9 +217,11 @@ export class LiveInput {
         const found = dm.streams.map((s) => `${s.codecpar.codec_type} ${s.codecpar.name ?? '?'} ${s.codecpar.format ?? ''}`.trim()).join(', ') || 'none';
         throw new VqmonError('ERR_VQMON_INPUT_NO_STREAMS', `${this.url} has no video in a pixel format the kernels read and no audio (streams: ${found})`);
       }
-      const vdec: BcDecoder | null = vs ? openDecoder(dm, vs.index) : null;
+      // One decoder thread while corruption runs, as for files (ARCHITECTURE.md: decoder damage).
+      const vdec: BcDecoder | null = vs ? openDecoder(dm, vs.index, this.readsDamage ? 1 : undefined) : null;
       const adec: BcDecoder | null = as ? openDecoder(dm, as.index, 1) : null;
-      this.audio = as ? { rate: as.codecpar.sample_rate, channels: as.codecpar.channels, pending: [], count: 0, t0: -1 } : null;
+      this.audio = as ? { rate: as.codecpar.sample_rate, channels: as.codecpar.channels, pending: [], count: 0, t0: -1, gap: true } : null;
+      this.refused = [];
       this.resetAudio();
       const fd = (vs && frameDuration(vs)) || 1 / 25;
       // A new session starts a new reference chain (the picture may have changed) and a new lag base.
@@ -215,6 +229,7 @@ export class LiveInput {
       this.lag.reset();
       this.counts.sessions++;
       this.state = 'live';
+      for (const t of this.trackers) t.session?.({ video: vs !== null, audio: as !== null });
       // A live playlist opened again starts a few segments back: those already read are skipped.
       const repeats = dm.iformat?.name === 'hls' && this.lastStreamSec !== null ? this.lastStreamSec : null;
       const stallTimeout = o.stallTimeout ?? liveDefaults.stallTimeout;
@@ -236,6 +251,9 @@ export class LiveInput {
         const stream = dm.streams[p.stream_index]!;
         const ts = p.pts ?? p.dts;
         const wall = nowSec();
+        // Packets again after a stall: the source paused.
+        const resumed = this.seenPacket && wall - this.lastPacketWall >= stallTimeout;
+        let t = NaN;
         if (ts !== null) {
           const sec = seconds(ts, stream.time_base);
           if (repeats !== null && sec <= repeats && sec > repeats - 30) continue;
@@ -247,9 +265,8 @@ export class LiveInput {
             onOpen();
             this.recovered('open');
           }
-          const t = sec + this.base;
-          // Packets again after a stall: the source paused, which is not lag.
-          if (wall - this.lastPacketWall >= stallTimeout) this.lag.reset();
+          t = sec + this.base;
+          if (resumed) this.lag.reset(); // a paused source is not lag
           this.lastMediaT = Math.max(this.lastMediaT, t);
           this.lag.update(t, wall);
         }
@@ -257,15 +274,25 @@ export class LiveInput {
         this.seenPacket = true;
         this.stall.update(false, 0, 0);
         const isVideo = vdec !== null && p.stream_index === vs!.index;
+        const isAudio = adec !== null && p.stream_index === as!.index;
+        if ((isVideo || isAudio) && ts !== null) {
+          const duration = p.duration ? seconds(p.duration, stream.time_base) : isVideo ? fd : 0;
+          for (const tr of this.trackers) tr.packet?.(isVideo ? 'video' : 'audio', t, t + duration, resumed);
+        }
         if (this.dropping(p, isVideo, vdec !== null)) continue;
         // A session joins the stream anywhere: pictures before its first keyframe would be
         // decoded against references it never had.
         if (isVideo && awaitingKey && !p.flags?.KEY) continue;
         if (isVideo) {
           awaitingKey = false;
-          this.onVideo((await vdec.decode(p).catch(() => ({ frames: [] }))).frames, vs!.time_base, fd);
+          // A packet the decoder refuses is damage at its time (corruption's decoder evidence).
+          const decoded = await vdec.decode(p).catch(() => {
+            if (p.pts !== null) this.refused.push(seconds(p.pts, vs!.time_base) + this.base);
+            return { frames: [] };
+          });
+          this.onVideo(decoded.frames, vs!.time_base, fd);
           if (analysisDelay) await new Promise((r) => setTimeout(r, analysisDelay * 1000));
-        } else if (adec && p.stream_index === as!.index) {
+        } else if (isAudio) {
           this.onAudio((await adec.decode(p).catch(() => ({ frames: [] }))).frames, as!.time_base);
         }
       }
@@ -306,6 +333,7 @@ export class LiveInput {
       detail: { packets: d.packets, lagSec: round(d.lag, 2) } });
     this.videoGap = true;
     this.resetAudio();
+    if (this.audio) this.audio.gap = true;
   }
 
   private resetAudio() {
@@ -320,6 +348,8 @@ export class LiveInput {
     if (!frames.length || this.finished) return;
     const views = frames.map(videoView);
     const times = Float64Array.from(frames, (f) => seconds(f.best_effort_timestamp ?? f.pts, tb) + this.base);
+    const corrupt = Uint8Array.from(frames, (f) => (decodeDamaged(f) ? 1 : 0));
+    const key = Uint8Array.from(frames, (f) => (intraFrame(f) ? 1 : 0));
     const options = kernelVideoOptions(this.options.black, this.options.freeze, (frames[0]!.format ?? '').startsWith('yuvj'));
     for (let s = 0; s < views.length; s += BATCH) {
       const batch = views.slice(s, s + BATCH);
@@ -330,8 +360,10 @@ export class LiveInput {
         this.programme.seriesRow(this.out, i * this.layout.rowWidth, batch[i]!.width, batch[i]!.height, this.series, i * SERIES_COLUMNS);
       }
       const rows = { rows: this.series, rowWidth: SERIES_COLUMNS, count: batch.length, t: times.subarray(s, s + batch.length),
-        frameDuration: fd, first, gap: this.videoGap };
+        frameDuration: fd, first, gap: this.videoGap, corrupt: corrupt.subarray(s, s + batch.length), key: key.subarray(s, s + batch.length),
+        texture: this.readsDamage ? batchTexture(this.out, batch.length, this.layout) : null, refused: this.refused };
       this.videoGap = false;
+      this.refused = [];
       for (const t of this.trackers) t.video?.(rows);
       this.counts.videoFrames += batch.length;
     }
@@ -341,15 +373,31 @@ export class LiveInput {
     const a = this.audio;
     if (!a || !frames.length || this.finished) return;
     for (const f of frames) {
+      const t = seconds(f.best_effort_timestamp ?? f.pts, tb) + this.base;
+      const hole = a.t0 < 0 ? 0 : t - (a.t0 + a.count / a.rate);
+      if (hole > AUDIO_HOLE_FILL) {
+        this.audioWindows(1); // what is complete goes out; the windows start again after the hole
+        this.resetAudio();
+        a.gap = true;
+      } else if (hole > 0.001) {
+        const n = Math.round(hole * a.rate);
+        for (let c = 0; c < a.channels; c++) a.pending[c]!.push(new Float32Array(n).fill(NaN));
+        a.count += n;
+      }
+      if (a.t0 < 0) a.t0 = t;
       const ch = audioChannels(f);
-      if (a.t0 < 0) a.t0 = seconds(f.best_effort_timestamp ?? f.pts, tb) + this.base;
       for (let c = 0; c < a.channels; c++) a.pending[c]!.push(ch[c] ?? ch[0]!.slice());
       a.count += f.nb_samples;
     }
-    // Whole 50 ms windows, a quarter second at a time: one native call per channel.
+    this.audioWindows(5);
+  }
+
+  /** The whole 50 ms windows pending, once there are `min` (a quarter second at a time): one native call per channel. */
+  private audioWindows(min: number) {
+    const a = this.audio!;
     const win = Math.round(a.rate * AUDIO_WINDOW);
     const windows = Math.floor(a.count / win);
-    if (windows < 5) return;
+    if (windows < Math.max(1, min)) return;
     const n = windows * win;
     const stats = new Float64Array(windows * a.channels * 3);
     const one = new Float64Array(windows * 3);
@@ -361,7 +409,8 @@ export class LiveInput {
       for (let w = 0; w < windows; w++) stats.set(one.subarray(w * 3, w * 3 + 3), (w * a.channels + c) * 3);
       a.pending[c] = [all.slice(n)];
     }
-    const chunk = { t0: a.t0, window: win / a.rate, channels: a.channels, count: windows, stats, sampleRate: a.rate };
+    const chunk = { t0: a.t0, window: win / a.rate, channels: a.channels, count: windows, stats, sampleRate: a.rate, gap: a.gap };
+    a.gap = false;
     for (const t of this.trackers) t.audio?.(chunk);
     this.counts.audioWindows += windows;
     a.t0 += windows * (win / a.rate);

@@ -6,12 +6,14 @@ import type { BlackOptions } from '../detectors/black.js';
 import type { BlockinessOptions } from '../detectors/blockiness.js';
 import { checkGraphicsOptions } from '../detectors/graphics.js';
 import type { ClippingOptions } from '../detectors/clipping.js';
+import { checkCorruptionOptions, type CorruptionOptions } from '../detectors/corruption.js';
 import type { FreezeOptions } from '../detectors/freeze.js';
+import { checkMissingOptions, type MissingOptions } from '../detectors/missing.js';
 import type { SilenceOptions } from '../detectors/silence.js';
 import { VqmonError } from '../errors.js';
 
 /** Detectors that run on live inputs (stall, input_error and the drop reports always do). */
-export const LIVE_DETECTORS = ['freeze', 'black', 'blockiness', 'silence', 'clipping'] as const;
+export const LIVE_DETECTORS = ['freeze', 'black', 'blockiness', 'silence', 'clipping', 'corruption', 'audio_missing', 'video_missing'] as const;
 export type LiveDetectorName = (typeof LIVE_DETECTORS)[number];
 
 export interface LiveOptions {
@@ -22,6 +24,9 @@ export interface LiveOptions {
   blockiness?: BlockinessOptions;
   silence?: SilenceOptions;
   clipping?: ClippingOptions;
+  corruption?: CorruptionOptions;
+  audio_missing?: MissingOptions;
+  video_missing?: MissingOptions;
   /** Seconds without any packet that make a stall [2]. */
   stallTimeout?: number;
   /** First reconnection delay, doubled after each failure up to 30 s [1]. */
@@ -68,6 +73,9 @@ export function checkLiveOptions(o: LiveOptions): void {
   range(o.clipping?.clipLevel, 'clipping.clipLevel', 0, 1, true);
   range(o.clipping?.minSamples, 'clipping.minSamples', 1);
   range(o.clipping?.mergeGap, 'clipping.mergeGap', 0);
+  checkCorruptionOptions(o.corruption);
+  checkMissingOptions(o.audio_missing, 'audio_missing');
+  checkMissingOptions(o.video_missing, 'video_missing');
   range(o.stallTimeout, 'stallTimeout', 0.1, 3600);
   range(o.reconnectDelay, 'reconnectDelay', 0.01, liveDefaults.maxReconnectDelay);
   range(o.openTimeout, 'openTimeout', 0.1, 3600);

@@ -1,16 +1,21 @@
 /**
  * Streaming detectors of a live input. Each is a LiveTracker fed every batch of metric rows
- * (video: one row per frame, the kernels' columns; audio: 50 ms windows, [peak, rms,
- * clipped] per channel) and emitting phase start/end events; a detector joins the live path
- * by adding a factory to LIVE_TRACKERS (and its name to LIVE_DETECTORS in options.ts).
+ * (video: one row per frame, the kernels' columns, with the decoder's damage and keyframe
+ * flags; audio: 50 ms windows, [peak, rms, clipped] per channel), or the packets of the
+ * input's tracks as they are read, and emitting phase start/end events; a detector joins
+ * the live path by adding a factory to LIVE_TRACKERS (and its name to LIVE_DETECTORS in
+ * options.ts).
  */
 import { blackDefaults, blackFrame } from '../detectors/black.js';
 import { BlockinessScorer, blockinessDefaults, SCENE_CUT_MAFD, type ScoredFrame } from '../detectors/blockiness.js';
 import { freezeDefaults, frozenFrame, refreshStep } from '../detectors/freeze.js';
 import { silenceDefaults, windowRmsDb } from '../detectors/silence.js';
 import type { AudioSeries } from '../detectors/types.js';
+import type { TileTexture } from '../metrics/tile-texture.js';
 import { frameColumn } from '../native.js';
 import { ClippingTracker } from './clipping-tracker.js';
+import { CorruptionTracker } from './corruption-tracker.js';
+import { MissingTracker } from './missing-tracker.js';
 import type { LiveDetectorName, LiveOptions } from './options.js';
 import { FreezeTracker, RunTracker, type Emit } from './run-tracker.js';
 
@@ -28,16 +33,40 @@ export interface VideoRows {
   first: boolean;
   /** Frames before the first row were dropped unanalysed (back-pressure): a gap in the series. */
   gap: boolean;
+  /** Per row: 1 where the decoder flagged the frame damaged (decodeDamaged); 1 for intra pictures. */
+  corrupt: Uint8Array;
+  key: Uint8Array;
+  /** The rows' per-tile texture (src/metrics/tile-texture.ts); only when a tracker reads damage. */
+  texture: TileTexture | null;
+  /** Media times of video packets the decoder refused since the batch before. */
+  refused: number[];
 }
 
 /** Audio windows in time order, as the file detectors read them, with the input's sample rate. */
 export interface AudioWindows extends AudioSeries {
   sampleRate: number;
+  /** Audio before the first window is missing (a long hole in its timeline, or dropped by back-pressure): a gap in the series. */
+  gap: boolean;
 }
 
+export type TrackKind = 'video' | 'audio';
+
 export interface LiveTracker {
+  /**
+   * Reads the decoder's damage flags and the per-tile texture: the input then computes the
+   * texture and decodes video on one thread (with threads, which frames H.264 flags changes
+   * from run to run).
+   */
+  readonly readsDamage?: boolean;
   video?(b: VideoRows): void;
   audio?(a: AudioWindows): void;
+  /** A session opened (the first, or a reconnection), analysing these tracks. */
+  session?(tracks: Record<TrackKind, boolean>): void;
+  /**
+   * A packet of an analysed track was read, before back-pressure may drop it: media
+   * [t0, t1). `resumed`: the first packet after a pause of the whole input (stallTimeout).
+   */
+  packet?(track: TrackKind, t0: number, t1: number, resumed: boolean): void;
   /** Ends any run in progress (input gone, monitor stopped). */
   close(): void;
 }
@@ -123,6 +152,7 @@ class SilenceLive implements LiveTracker {
   }
 
   audio(a: AudioWindows) {
+    if (a.gap) this.runs.close(); // missing audio is not silence
     for (let w = 0; w < a.count; w++) {
       const t0 = a.t0 + w * a.window;
       this.runs.update(windowRmsDb(a, w) < this.level, t0, t0 + a.window);
@@ -138,6 +168,9 @@ export const LIVE_TRACKERS: Record<LiveDetectorName, (o: LiveOptions, emit: Emit
   blockiness: (o, emit) => new BlockinessLive(o, emit),
   silence: (o, emit) => new SilenceLive(o, emit),
   clipping: (o, emit) => new ClippingTracker(o.clipping, emit),
+  corruption: (o, emit) => new CorruptionTracker(o.corruption, emit),
+  audio_missing: (o, emit) => new MissingTracker('audio', o.audio_missing, emit),
+  video_missing: (o, emit) => new MissingTracker('video', o.video_missing, emit),
 };
 
 /** The trackers `options.only` asks for (all by default). */

@@ -2,7 +2,8 @@
  * Per-tile texture of each frame, kept compact for the corruption detector: the tile's
  * off-grid edge energy (edgeMean) and grid-aligned edge ratio (block8), each as a
  * Uint16 in 1/256 steps (both stay well under 256 for 8-bit video), plus a per-frame cut
- * flag. Two bytes a value keep a long input small (64 tiles: 256 B a frame); the full
+ * flag, recorded by the segment workers for a whole segment and computed per batch by live
+ * inputs. Two bytes a value keep a long input small (64 tiles: 256 B a frame); the full
  * metric rows hold 64 x 7 doubles a frame and are not kept.
  *
  * The cut flag is decided here because it needs only the frame's own row (its tile
@@ -25,6 +26,8 @@ export interface TileTexture {
 const CUT_TILE_MAFD = 0.1;
 const CUT_SHARE = 0.75;
 const TILE_MAFD = TILE_COLUMNS.indexOf('mafdPrev');
+const EDGE = TILE_COLUMNS.indexOf('edgeMean');
+const BLOCK8 = TILE_COLUMNS.indexOf('block8');
 
 const q = (v: number) => (Number.isFinite(v) ? Math.min(65535, Math.round(v * 256)) : 0);
 
@@ -43,36 +46,35 @@ export function isCut(out: Float64Array, i: number, layout: VideoLayout): boolea
   return changed >= CUT_SHARE * tiles;
 }
 
+/** The tile texture of `count` rows of `out` (rowWidth values each): one batch's chunk. */
+export function batchTexture(out: Float64Array, count: number, layout: VideoLayout): TileTexture {
+  const { rowWidth, frameColumns, tileColumns, tiles } = layout;
+  const edge = new Uint16Array(count * tiles), block8 = new Uint16Array(count * tiles), cut = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    for (let t = 0; t < tiles; t++) {
+      const o = i * rowWidth + frameColumns + t * tileColumns;
+      edge[i * tiles + t] = q(out[o + EDGE]!);
+      block8[i * tiles + t] = q(out[o + BLOCK8]!);
+    }
+    cut[i] = isCut(out, i, layout) ? 1 : 0;
+  }
+  return { tiles, edge, block8, cut };
+}
+
 /** Collects a segment's tile texture batch by batch (one chunk a batch). */
 export class TileTextureRecorder {
-  private edge: Uint16Array[] = [];
-  private block8: Uint16Array[] = [];
-  private cut: Uint8Array[] = [];
-  private readonly edgeCol: number;
-  private readonly block8Col: number;
+  private chunks: TileTexture[] = [];
 
-  constructor(private readonly layout: VideoLayout) {
-    this.edgeCol = TILE_COLUMNS.indexOf('edgeMean');
-    this.block8Col = TILE_COLUMNS.indexOf('block8');
-  }
+  constructor(private readonly layout: VideoLayout) {}
 
   /** Records `count` rows of `out` (rowWidth values each). */
   push(out: Float64Array, count: number): void {
-    const { rowWidth, frameColumns, tileColumns, tiles } = this.layout;
-    const edge = new Uint16Array(count * tiles), block8 = new Uint16Array(count * tiles), cut = new Uint8Array(count);
-    for (let i = 0; i < count; i++) {
-      for (let t = 0; t < tiles; t++) {
-        const o = i * rowWidth + frameColumns + t * tileColumns;
-        edge[i * tiles + t] = q(out[o + this.edgeCol]!);
-        block8[i * tiles + t] = q(out[o + this.block8Col]!);
-      }
-      cut[i] = isCut(out, i, this.layout) ? 1 : 0;
-    }
-    this.edge.push(edge); this.block8.push(block8); this.cut.push(cut);
+    this.chunks.push(batchTexture(out, count, this.layout));
   }
 
   take(): TileTexture {
-    return { tiles: this.layout.tiles, edge: join(this.edge, (n) => new Uint16Array(n)),
-      block8: join(this.block8, (n) => new Uint16Array(n)), cut: join(this.cut, (n) => new Uint8Array(n)) };
+    const c = this.chunks;
+    return { tiles: this.layout.tiles, edge: join(c.map((x) => x.edge), (n) => new Uint16Array(n)),
+      block8: join(c.map((x) => x.block8), (n) => new Uint16Array(n)), cut: join(c.map((x) => x.cut), (n) => new Uint8Array(n)) };
   }
 }

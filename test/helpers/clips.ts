@@ -113,6 +113,30 @@ export function damageSpan(clean: string, damaged: string): { first: number; las
 }
 
 /**
+ * Holes of more than 0.25 s in each track of a file: [end of the last packet before, next
+ * packet's time], seconds from the input's start (vqmon's 0, as videoPackets).
+ */
+export function trackHoles(file: string): Record<'audio' | 'video', Array<[number, number]>> {
+  const r = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'packet=stream_index,pts_time,duration_time:stream=index,codec_type:format=start_time',
+    '-of', 'json', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`ffprobe failed for ${file}: ${r.stderr}`);
+  const j = JSON.parse(r.stdout) as { packets: Array<{ stream_index: number; pts_time: string; duration_time?: string }>;
+    streams: Array<{ index: number; codec_type: string }>; format: { start_time: string } };
+  const origin = Number(j.format.start_time);
+  const holes: Record<'audio' | 'video', Array<[number, number]>> = { audio: [], video: [] };
+  const until = new Map<number, number>();
+  for (const p of j.packets) {
+    const kind = j.streams.find((s) => s.index === p.stream_index)?.codec_type;
+    if (kind !== 'audio' && kind !== 'video') continue;
+    const t = Number(p.pts_time) - origin, end = t + Number(p.duration_time ?? 0);
+    const last = until.get(p.stream_index);
+    if (last !== undefined && t - last > 0.25) holes[kind].push([last, t]);
+    until.set(p.stream_index, Math.max(last ?? -Infinity, end));
+  }
+  return holes;
+}
+
+/**
  * Clips encoded separately (give them a .ts name: MPEG-TS joins byte for byte) played one
  * after the other: the concat protocol reads them as one stream and the remux makes the
  * timestamps continuous. For defects an encoder makes in one span only (a starved part).
