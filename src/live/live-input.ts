@@ -71,7 +71,7 @@ export class LiveInput {
   private base = 0;
   private readonly stall: RunTracker;
   private readonly trackers: LiveTracker[];
-  private readonly chain = new VideoChain();
+  private readonly chain = new VideoChain(true);
   private readonly layout;
   private readonly out;
   /** Per frame: the frame columns and the tile rule's programme columns (graphics.ts). */
