@@ -333,7 +333,8 @@ describe('streaming parts', () => {
     const live: Array<Omit<LiveEvent, 'input'>> = [];
     const tracker = new ClippingTracker({}, (e) => live.push(e));
     for (let w = 0; w < count; w += 5) {
-      tracker.audio({ ...series, t0: 1 + w * 0.05, count: 5, stats: stats.subarray(w * channels * 3, (w + 5) * channels * 3), sampleRate: 48000, gap: false });
+      tracker.audio({ ...series, t0: 1 + w * 0.05, count: 5, stats: stats.subarray(w * channels * 3, (w + 5) * channels * 3), sampleRate: 48000, gap: false,
+        dropped: false, frames: new Float64Array(0), samples: null });
     }
     tracker.close();
     const strip = ({ type, start, end, duration, score, detail }: VqEvent) => ({ type, start, end, duration, score: score!.toFixed(9), detail });
@@ -367,7 +368,7 @@ describe('streaming parts', () => {
       for (let s = 0; s < n; s += 7) {
         const e = Math.min(n, s + 7), tex = v.texture!;
         // The packets refused since the group before come with the group holding the first frame after them.
-        tracker.video({ rows: new Float64Array(0), rowWidth: 0, count: e - s, t: v.t.subarray(s, e), frameDuration: fd, first: s === 0, gap: false,
+        tracker.video({ rows: new Float64Array(0), rowWidth: 0, count: e - s, t: v.t.subarray(s, e), frameDuration: fd, constantDuration: fd, first: s === 0, gap: false,
           corrupt: v.corrupt.subarray(s, e), key: v.key.subarray(s, e), refused: [...v.errorTimes].filter((at) => at > (s ? v.t[s - 1]! : -1) + 1e-6 && at <= v.t[e - 1]! + 1e-6),
           texture: { tiles: T, edge: tex.edge.subarray(s * T, e * T), block8: tex.block8.subarray(s * T, e * T), cut: tex.cut.subarray(s, e) } });
       }
