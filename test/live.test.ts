@@ -17,7 +17,7 @@ import { EventQueue } from '../src/live/event-queue.js';
 import { LagMeter } from '../src/live/lag.js';
 import { MissingTracker } from '../src/live/missing-tracker.js';
 import { createMonitor, type LiveEvent, type Monitor } from '../src/live/monitor.js';
-import { blockyZoneClip, clip, damageSpan, freezeVf, noiseDamaged, trackHoles } from './helpers/clips.js';
+import { blockyZoneClip, clip, damageSpan, freezeVf, noiseDamaged, syncClip, trackHoles } from './helpers/clips.js';
 import { ffmpegLive, liveH264, serveDir, tempDir, udpUrl, watchPlaylist } from './helpers/live-sources.js';
 
 const TOL = 0.25;
@@ -440,5 +440,61 @@ describe('streaming parts', () => {
     bad({ audio_missing: { minDuration: -0.5 } });
     bad({ video_missing: { minDuration: 'long' } });
     bad({ video_missing: 3 });
+  });
+});
+
+describe('live av_sync', () => {
+  /** Sends `file` at real speed as MPEG-TS over UDP (video copied, audio in MP2); the monitor's events until it stalls. */
+  async function watchFile(args: string[], options: Parameters<typeof createMonitor>[0] = {}) {
+    const url = udpUrl();
+    const monitor = createMonitor({ stallTimeout: 3, openTimeout: 4, only: ['av_sync'], ...options });
+    monitor.add(url);
+    await sleep(500);
+    const spawnedAt = performance.now();
+    const ff = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', ...args, '-f', 'mpegts', `${url}?pkt_size=1316`], { stdio: 'ignore' });
+    return collectUntilStall(monitor, ff, spawnedAt);
+  }
+  const avSync = <T extends { e: LiveEvent }>(seen: T[]) => seen.filter((s) => s.e.type === 'av_sync');
+
+  for (const offset of [200, 0]) {
+    it(`flash-and-beep with audio ${offset} ms late: ${offset ? 'av_sync signal within one frame of it' : 'nothing'}`, async () => {
+      // MP2 adds no priming delay to its timestamps (the file tests' AAC check covers that).
+      const seen = await watchFile(['-i', syncClip(offset, 14), '-c:v', 'copy', '-c:a', 'mp2', '-b:a', '192k']);
+      const ev = avSync(seen);
+      if (!offset) {
+        expect(ev, JSON.stringify(ev)).toEqual([]);
+        return;
+      }
+      const start = ev.find((s) => s.e.phase === 'start' && (s.e.detail as { kind: string }).kind === 'signal');
+      expect(start, JSON.stringify(seen)).toBeDefined();
+      expect(Math.abs(start!.e.offsetMs! - offset)).toBeLessThanOrEqual(1000 / 30);
+      expect((start!.e.detail as { pairs: number }).pairs).toBeGreaterThanOrEqual(3);
+      // nothing but the signal measurement (no timestamp event on a clean stream)
+      expect(ev.every((s) => (s.e.detail as { kind: string }).kind === 'signal'), JSON.stringify(ev)).toBe(true);
+      console.log('signal start', start!.e, 'arrived', start!.at.toFixed(2));
+    });
+  }
+
+  for (const jump of [2, -1]) {
+    it(`the timeline jumping ${jump} s at 5 s: av_sync ${jump > 0 ? 'gap' : 'discontinuity'} of both tracks at the splice`, async () => {
+      const at = 5, pts = `PTS+gte(T\\,${at})*${jump}/TB`;
+      const seen = await watchFile(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30:duration=10',
+        '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=10',
+        '-vf', `setpts=${pts}`, '-af', `asetpts=${pts}`, '-fps_mode', 'passthrough', ...liveH264(30), '-c:a', 'mp2', '-b:a', '192k']);
+      const ev = avSync(seen);
+      const start = ev.find((s) => s.e.phase === 'start');
+      expect(start, JSON.stringify(seen)).toBeDefined();
+      expect(start!.e.detail).toMatchObject({ kind: jump > 0 ? 'gap' : 'discontinuity', track: 'both' });
+      expect(Math.abs((start!.e.detail as { jumpSec: number }).jumpSec - jump)).toBeLessThanOrEqual(0.05);
+      expect(Math.abs(start!.e.start - at)).toBeLessThanOrEqual(TOL);
+      expect(ev.filter((s) => s.e.phase === 'start'), JSON.stringify(ev)).toHaveLength(1);
+      console.log('jump', start!.e, 'arrived', start!.at.toFixed(2));
+    });
+  }
+
+  it('a clean stream raises nothing', async () => {
+    const seen = await watchFile(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30:duration=10',
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=10', ...liveH264(30), '-c:a', 'mp2', '-b:a', '192k']);
+    expect(avSync(seen), JSON.stringify(avSync(seen))).toEqual([]);
   });
 });
