@@ -223,8 +223,19 @@ export class TimestampTracker implements LiveTracker {
       return out;
     };
     const rv = ripe(v), ra = ripe(a);
+    // A ripe jump takes the other track's judged jumps up to it along (its partner, judged
+    // by now, may not have waited long enough to ripen itself): pairing needs both lists.
+    const along = (l: TrackLine | null, ripeOther: Jump[], out: Jump[]) => {
+      if (!l || !ripeOther.length) return;
+      const upTo = Math.max(...ripeOther.map((j) => j.hi)) + CLUSTER;
+      const take = l.jumps.filter((j) => j.lo <= upTo);
+      l.jumps = l.jumps.filter((j) => !take.includes(j));
+      out.push(...take);
+    };
+    along(a, rv, ra);
+    along(v, ra, rv);
     if (!rv.length && !ra.length) return;
-    for (const e of jumpEvents(rv, ra.sort((x, y) => x.lo - y.lo), this.tol, 0)) {
+    for (const e of jumpEvents(rv.sort((x, y) => x.lo - y.lo), ra.sort((x, y) => x.lo - y.lo), this.tol, 0)) {
       const { type, detail, ...rest } = e;
       const { pts: _p, resumePts: _r, ...d } = detail as Record<string, unknown>;
       const resume = (detail as { resumePts: number }).resumePts;
