@@ -6,8 +6,9 @@
  * Jumps. Steps less than 0.1 s apart are one cluster; a cluster is judged once the track's
  * frames after it reach 1 s past it (LEVEL), by the file rule: the median deviation over the
  * second before against the second after, which must move by half the smallest step, 2 ms
- * and 5 x the jitter. A judged jump waits until the other track has come LEVEL + 0.5 s past
- * it too (or 3 s of its own track went by), then both tracks' jumps are paired as for files:
+ * and 5 x the jitter. A judged jump waits for the other track's jump over the same stretch
+ * to be judged too, at most until the other track has come LEVEL + 0.5 s past it (or 3 s of
+ * its own track went by); then both tracks' jumps are paired as for files:
  * both tracks the same way, kind 'gap' (forward, spanning the stretch skipped) or
  * 'discontinuity' (back, at the jump) with track 'both'; one track alone beyond `tolerance`
  * (a forward one up to HOLE: longer is audio_missing / video_missing), with that track.
@@ -214,10 +215,12 @@ export class TimestampTracker implements LiveTracker {
     const ripe = (l: TrackLine | null) => {
       if (!l) return [];
       const o = l === v ? a : v, hasOther = l === v ? this.tracks.audio : this.tracks.video;
-      // The other track's partner jump is judged LEVEL after its frames pass the jump: wait
-      // for LEVEL + 0.5 s of its media after this one was judged (its frames may lag), or
-      // PAIR_WAIT of this track's when it stopped.
-      const out = l.jumps.filter((j) => !hasOther || l.count - j.own >= PAIR_WAIT * GRID_RATE
+      // The other track's partner jump is judged LEVEL after its frames pass the jump: pair as
+      // soon as it is; else wait for LEVEL + 0.5 s of its media after this one was judged (its
+      // frames may lag), or PAIR_WAIT of this track's when it stopped.
+      const partnered = (j: Jump) => o !== null && o.jumps.some((k) => Math.sign(k.shift) === Math.sign(j.shift)
+        && k.lo <= j.hi + CLUSTER && k.hi >= j.lo - CLUSTER);
+      const out = l.jumps.filter((j) => !hasOther || partnered(j) || l.count - j.own >= PAIR_WAIT * GRID_RATE
         || (o !== null && o.count - j.other >= (CLUSTER + LEVEL + 0.5) * GRID_RATE));
       l.jumps = l.jumps.filter((j) => !out.includes(j));
       return out;
