@@ -445,9 +445,10 @@ describe('streaming parts', () => {
 
 describe('live av_sync', () => {
   /** Sends `file` at real speed as MPEG-TS over UDP (video copied, audio in MP2); the monitor's events until it stalls. */
-  async function watchFile(args: string[], options: Parameters<typeof createMonitor>[0] = {}) {
+  async function watchFile(args: string[], options: Parameters<typeof createMonitor>[0] = {}, all?: LiveEvent[]) {
     const url = udpUrl();
     const monitor = createMonitor({ stallTimeout: 3, openTimeout: 4, only: ['av_sync'], ...options });
+    if (all) monitor.on('event', (e: LiveEvent) => all.push(e)); // with those the close sends
     monitor.add(url);
     await sleep(500);
     const spawnedAt = performance.now();
@@ -507,6 +508,26 @@ describe('live av_sync', () => {
     await sleep(500);
     const spawnedAt = performance.now();
     expectJump(await collectUntilStall(monitor, sendTsFile(file, url, 10), spawnedAt), -1);
+  });
+
+  it('audio timestamps running 2% fast: av_sync drift of the audio from where the offset passes the tolerance', async () => {
+    // 20 ms a second: the offset passes 45 ms at 2.25 s.
+    const all: LiveEvent[] = [];
+    const seen = await watchFile(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30:duration=10',
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=10',
+      '-af', 'asetpts=PTS*1.02', ...liveH264(30), '-c:a', 'mp2', '-b:a', '192k'], {}, all);
+    const ev = avSync(seen);
+    const start = ev.find((s) => s.e.phase === 'start');
+    expect(start, JSON.stringify(seen)).toBeDefined();
+    expect(start!.e.detail).toMatchObject({ kind: 'drift', track: 'audio' });
+    expect(Math.abs(start!.e.start - 2.25)).toBeLessThanOrEqual(TOL);
+    expect(ev.filter((s) => s.e.phase === 'start'), JSON.stringify(ev)).toHaveLength(1);
+    // The drift goes on to the end: its phase end comes with the close, the slope over the span.
+    const end = all.find((e) => e.type === 'av_sync' && e.phase === 'end');
+    expect(end, JSON.stringify(all)).toBeDefined();
+    expect(Math.abs((end!.detail as { ratePpm: number }).ratePpm - 20000)).toBeLessThanOrEqual(2000);
+    expect(Math.abs(end!.offsetMs! - 200)).toBeLessThanOrEqual(30);
+    console.log('drift', start!.e, 'arrived', start!.at.toFixed(2), 'end', end);
   });
 
   it('a clean stream raises nothing', async () => {
