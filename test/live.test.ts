@@ -428,11 +428,13 @@ describe('streaming parts', () => {
     expect(run({ audio: true, video: true }, (p) => av(p, 2, 4, { audio: false }))).toEqual(['start 2-2.52', 'end 2-4']);
     expect(run({ audio: false, video: true }, (p) => av(p, 2, 4, { audio: false }))).toEqual([]);
   });
-  it('monitor options: the corruption and missing-track detectors run live and their options are checked as for files', () => {
+  it('monitor options: the corruption, missing-track and av_sync detectors run live and their options are checked as for files', () => {
     const bad = (o: object) => expect(() => createMonitor(o)).toThrow(expect.objectContaining({ code: 'ERR_VQMON_INVALID_ARG' }) as Error);
-    expect(createMonitor({ only: ['corruption', 'audio_missing', 'video_missing'], corruption: { minTiles: 8, decoder: false },
-      audio_missing: { minDuration: 1 } })).toBeDefined();
-    bad({ only: ['av_sync'] });
+    expect(createMonitor({ only: ['corruption', 'audio_missing', 'video_missing', 'av_sync'], corruption: { minTiles: 8, decoder: false },
+      audio_missing: { minDuration: 1 }, av_sync: { tolerance: 0.1, timestamps: false } })).toBeDefined();
+    bad({ av_sync: { tolerance: -1 } });
+    bad({ av_sync: { minPairs: 0 } });
+    bad({ av_sync: { timestamps: 'no' } });
     bad({ corruption: { minTiles: 0 } });
     bad({ corruption: { minTiles: 65 } });
     bad({ corruption: { pixels: 'yes' } });
