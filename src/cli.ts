@@ -17,7 +17,7 @@ const USAGE = `usage:
                               av_sync,audio_missing,video_missing,corruption]
                               [--config options.json] [--threads N]
   vqmon watch <url>... [--ndjson] [--only freeze,black,blockiness,silence,clipping,corruption,
-                              audio_missing,video_missing] [--config options.json]
+                              audio_missing,video_missing,av_sync] [--config options.json]
                               live inputs (udp://, rtp://, srt://, rtmp://, rtsp://, http(s):// HLS,
                               tcp://) until Ctrl-C; events as they happen, an input that fails is
                               retried with backoff (input_error events)

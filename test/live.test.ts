@@ -17,8 +17,8 @@ import { EventQueue } from '../src/live/event-queue.js';
 import { LagMeter } from '../src/live/lag.js';
 import { MissingTracker } from '../src/live/missing-tracker.js';
 import { createMonitor, type LiveEvent, type Monitor } from '../src/live/monitor.js';
-import { blockyZoneClip, clip, damageSpan, freezeVf, noiseDamaged, trackHoles } from './helpers/clips.js';
-import { ffmpegLive, liveH264, serveDir, tempDir, udpUrl, watchPlaylist } from './helpers/live-sources.js';
+import { blockyZoneClip, catClip, clip, damageSpan, freezeVf, noiseDamaged, syncClip, trackHoles } from './helpers/clips.js';
+import { ffmpegLive, liveH264, sendTsFile, serveDir, tempDir, udpUrl, watchPlaylist } from './helpers/live-sources.js';
 
 const TOL = 0.25;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -28,7 +28,7 @@ const find = <T extends { e: LiveEvent }>(seen: T[], type: string, phase: 'start
  * The monitor's events with their arrival (seconds after the source was spawned), until the
  * source has stopped and the input stalls (or 25 s); then the source and the monitor stop.
  */
-async function collectUntilStall(monitor: Monitor, ff: ChildProcess, spawnedAt: number): Promise<Array<{ e: LiveEvent; at: number }>> {
+async function collectUntilStall(monitor: Monitor, ff: { kill(): unknown }, spawnedAt: number): Promise<Array<{ e: LiveEvent; at: number }>> {
   const seen: Array<{ e: LiveEvent; at: number }> = [];
   try {
     for await (const e of monitor) {
@@ -333,7 +333,8 @@ describe('streaming parts', () => {
     const live: Array<Omit<LiveEvent, 'input'>> = [];
     const tracker = new ClippingTracker({}, (e) => live.push(e));
     for (let w = 0; w < count; w += 5) {
-      tracker.audio({ ...series, t0: 1 + w * 0.05, count: 5, stats: stats.subarray(w * channels * 3, (w + 5) * channels * 3), sampleRate: 48000, gap: false });
+      tracker.audio({ ...series, t0: 1 + w * 0.05, count: 5, stats: stats.subarray(w * channels * 3, (w + 5) * channels * 3), sampleRate: 48000, gap: false,
+        dropped: false, frames: new Float64Array(0), samples: null });
     }
     tracker.close();
     const strip = ({ type, start, end, duration, score, detail }: VqEvent) => ({ type, start, end, duration, score: score!.toFixed(9), detail });
@@ -367,7 +368,7 @@ describe('streaming parts', () => {
       for (let s = 0; s < n; s += 7) {
         const e = Math.min(n, s + 7), tex = v.texture!;
         // The packets refused since the group before come with the group holding the first frame after them.
-        tracker.video({ rows: new Float64Array(0), rowWidth: 0, count: e - s, t: v.t.subarray(s, e), frameDuration: fd, first: s === 0, gap: false,
+        tracker.video({ rows: new Float64Array(0), rowWidth: 0, count: e - s, t: v.t.subarray(s, e), frameDuration: fd, constantDuration: fd, first: s === 0, gap: false,
           corrupt: v.corrupt.subarray(s, e), key: v.key.subarray(s, e), refused: [...v.errorTimes].filter((at) => at > (s ? v.t[s - 1]! : -1) + 1e-6 && at <= v.t[e - 1]! + 1e-6),
           texture: { tiles: T, edge: tex.edge.subarray(s * T, e * T), block8: tex.block8.subarray(s * T, e * T), cut: tex.cut.subarray(s, e) } });
       }
@@ -427,11 +428,13 @@ describe('streaming parts', () => {
     expect(run({ audio: true, video: true }, (p) => av(p, 2, 4, { audio: false }))).toEqual(['start 2-2.52', 'end 2-4']);
     expect(run({ audio: false, video: true }, (p) => av(p, 2, 4, { audio: false }))).toEqual([]);
   });
-  it('monitor options: the corruption and missing-track detectors run live and their options are checked as for files', () => {
+  it('monitor options: the corruption, missing-track and av_sync detectors run live and their options are checked as for files', () => {
     const bad = (o: object) => expect(() => createMonitor(o)).toThrow(expect.objectContaining({ code: 'ERR_VQMON_INVALID_ARG' }) as Error);
-    expect(createMonitor({ only: ['corruption', 'audio_missing', 'video_missing'], corruption: { minTiles: 8, decoder: false },
-      audio_missing: { minDuration: 1 } })).toBeDefined();
-    bad({ only: ['av_sync'] });
+    expect(createMonitor({ only: ['corruption', 'audio_missing', 'video_missing', 'av_sync'], corruption: { minTiles: 8, decoder: false },
+      audio_missing: { minDuration: 1 }, av_sync: { tolerance: 0.1, timestamps: false } })).toBeDefined();
+    bad({ av_sync: { tolerance: -1 } });
+    bad({ av_sync: { minPairs: 0 } });
+    bad({ av_sync: { timestamps: 'no' } });
     bad({ corruption: { minTiles: 0 } });
     bad({ corruption: { minTiles: 65 } });
     bad({ corruption: { pixels: 'yes' } });
@@ -439,5 +442,99 @@ describe('streaming parts', () => {
     bad({ audio_missing: { minDuration: -0.5 } });
     bad({ video_missing: { minDuration: 'long' } });
     bad({ video_missing: 3 });
+  });
+});
+
+describe('live av_sync', () => {
+  /** Sends `file` at real speed as MPEG-TS over UDP (video copied, audio in MP2); the monitor's events until it stalls. */
+  async function watchFile(args: string[], options: Parameters<typeof createMonitor>[0] = {}, all?: LiveEvent[]) {
+    const url = udpUrl();
+    const monitor = createMonitor({ stallTimeout: 3, openTimeout: 4, only: ['av_sync'], ...options });
+    if (all) monitor.on('event', (e: LiveEvent) => all.push(e)); // with those the close sends
+    monitor.add(url);
+    await sleep(500);
+    const spawnedAt = performance.now();
+    const ff = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', ...args, '-f', 'mpegts', `${url}?pkt_size=1316`], { stdio: 'ignore' });
+    return collectUntilStall(monitor, ff, spawnedAt);
+  }
+  const avSync = <T extends { e: LiveEvent }>(seen: T[]) => seen.filter((s) => s.e.type === 'av_sync');
+
+  for (const offset of [200, 0]) {
+    it(`flash-and-beep with audio ${offset} ms late: ${offset ? 'av_sync signal within one frame of it' : 'nothing'}`, async () => {
+      // MP2 adds no priming delay to its timestamps (the file tests' AAC check covers that).
+      const seen = await watchFile(['-i', syncClip(offset, 14), '-c:v', 'copy', '-c:a', 'mp2', '-b:a', '192k']);
+      const ev = avSync(seen);
+      if (!offset) {
+        expect(ev, JSON.stringify(ev)).toEqual([]);
+        return;
+      }
+      const start = ev.find((s) => s.e.phase === 'start' && (s.e.detail as { kind: string }).kind === 'signal');
+      expect(start, JSON.stringify(seen)).toBeDefined();
+      expect(Math.abs(start!.e.offsetMs! - offset)).toBeLessThanOrEqual(1000 / 30);
+      expect((start!.e.detail as { pairs: number }).pairs).toBeGreaterThanOrEqual(3);
+      // nothing but the signal measurement (no timestamp event on a clean stream)
+      expect(ev.every((s) => (s.e.detail as { kind: string }).kind === 'signal'), JSON.stringify(ev)).toBe(true);
+      console.log('signal start', start!.e, 'arrived', start!.at.toFixed(2));
+    });
+  }
+
+  /** One jump event of both tracks at 5 s, `jump` seconds (a gap forward, a discontinuity back). */
+  function expectJump(seen: Array<{ e: LiveEvent; at: number }>, jump: number, at = 5) {
+    const ev = avSync(seen);
+    const start = ev.find((s) => s.e.phase === 'start');
+    expect(start, JSON.stringify(seen)).toBeDefined();
+    expect(start!.e.detail).toMatchObject({ kind: jump > 0 ? 'gap' : 'discontinuity', track: 'both' });
+    expect(Math.abs((start!.e.detail as { jumpSec: number }).jumpSec - jump)).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(start!.e.start - at)).toBeLessThanOrEqual(TOL);
+    expect(ev.filter((s) => s.e.phase === 'start'), JSON.stringify(ev)).toHaveLength(1);
+    console.log('jump', start!.e, 'arrived', start!.at.toFixed(2));
+  }
+
+  it('the timeline jumping 2 s ahead at 5 s: av_sync gap of both tracks at the splice', async () => {
+    const pts = 'PTS+gte(T\\,5)*2/TB';
+    expectJump(await watchFile(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30:duration=10',
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=10',
+      '-vf', `setpts=${pts}`, '-af', `asetpts=${pts}`, '-fps_mode', 'passthrough', ...liveH264(30), '-c:a', 'mp2', '-b:a', '192k']), 2);
+  });
+
+  it('the timeline stepping 1 s back at 5 s: av_sync discontinuity of both tracks at the splice', async () => {
+    // Two 5 s parts, the second stamped from 1 s before the first one's end, joined byte for
+    // byte (an encoder restart); sent as they are (ffmpeg would lift the stepped-back timestamps).
+    const part = (name: string, offset: number) => clip(name, ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30:duration=5',
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=5', ...liveH264(30), '-c:a', 'mp2', '-b:a', '192k',
+      '-output_ts_offset', String(offset), '-f', 'mpegts', 'OUT']);
+    const file = catClip('live-back.ts', [part('live-back-a.ts', 10), part('live-back-b.ts', 14)]);
+    const url = udpUrl();
+    const monitor = createMonitor({ stallTimeout: 3, openTimeout: 4, only: ['av_sync'] });
+    monitor.add(url);
+    await sleep(500);
+    const spawnedAt = performance.now();
+    expectJump(await collectUntilStall(monitor, sendTsFile(file, url, 10), spawnedAt), -1);
+  });
+
+  it('audio timestamps running 2% fast: av_sync drift of the audio from where the offset passes the tolerance', async () => {
+    // 20 ms a second: the offset passes 45 ms at 2.25 s.
+    const all: LiveEvent[] = [];
+    const seen = await watchFile(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30:duration=10',
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=10',
+      '-af', 'asetpts=PTS*1.02', ...liveH264(30), '-c:a', 'mp2', '-b:a', '192k'], {}, all);
+    const ev = avSync(seen);
+    const start = ev.find((s) => s.e.phase === 'start');
+    expect(start, JSON.stringify(seen)).toBeDefined();
+    expect(start!.e.detail).toMatchObject({ kind: 'drift', track: 'audio' });
+    expect(Math.abs(start!.e.start - 2.25)).toBeLessThanOrEqual(TOL);
+    expect(ev.filter((s) => s.e.phase === 'start'), JSON.stringify(ev)).toHaveLength(1);
+    // The drift goes on to the end: its phase end comes with the close, the slope over the span.
+    const end = all.find((e) => e.type === 'av_sync' && e.phase === 'end');
+    expect(end, JSON.stringify(all)).toBeDefined();
+    expect(Math.abs((end!.detail as { ratePpm: number }).ratePpm - 20000)).toBeLessThanOrEqual(2000);
+    expect(Math.abs(end!.offsetMs! - 200)).toBeLessThanOrEqual(30);
+    console.log('drift', start!.e, 'arrived', start!.at.toFixed(2), 'end', end);
+  });
+
+  it('a clean stream raises nothing', async () => {
+    const seen = await watchFile(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30:duration=10',
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=10', ...liveH264(30), '-c:a', 'mp2', '-b:a', '192k']);
+    expect(avSync(seen), JSON.stringify(avSync(seen))).toEqual([]);
   });
 });

@@ -63,27 +63,27 @@ import { avSyncDefaults, type AvSyncOptions } from './avsync.js';
 import { event, round, type VqEvent } from './types.js';
 
 /** Steps this close are one cluster (a frame out of place and the ones that put it right), seconds. */
-const CLUSTER = 0.1;
+export const CLUSTER = 0.1;
 /** d is read this far either side of a cluster, seconds. */
-const LEVEL = 1;
+export const LEVEL = 1;
 /**
  * A jump must move d by this many times the jitter around it (median absolute deviation):
  * at 3, chance differences between the medians of ±10 ms jitter passed a few times in 5
  * minutes (and each one offsets the drift); at 5, none in 5 minutes.
  */
-const NOISE = 5;
+export const NOISE = 5;
 /** A step this close to a track's first or last frame, with no d on one side, is not judged, seconds. */
-const EDGE = 0.3;
+export const EDGE = 0.3;
 /** Events of one kind and track this close merge, seconds. */
-const MERGE = 1;
+export const MERGE = 1;
 /** The offset is smoothed by a median over 2 * SMOOTH + 1 grid points. */
-const SMOOTH = 2;
+export const SMOOTH = 2;
 /** A run's last frame reaches this far past where the next jump leaves it (half a frame, and rounding), seconds. */
-const RUN_SLACK = 0.1;
+export const RUN_SLACK = 0.1;
 
 type Track = 'audio' | 'video';
 
-interface Jump {
+export interface Jump {
   track: Track;
   /** Where the content clock expected the first step's frame, and where the last one's was. */
   at: number;
@@ -98,7 +98,7 @@ interface Jump {
 }
 
 /** Median (sorts `v`). */
-function median(v: number[]): number {
+export function median(v: number[]): number {
   if (!v.length) return NaN;
   v.sort((a, b) => a - b);
   const m = v.length >> 1;
@@ -116,7 +116,7 @@ function values(t: TrackTimeline, from: number, to: number): number[] {
 }
 
 /** Median absolute deviation from the median. */
-function spread(v: number[], m: number): number {
+export function spread(v: number[], m: number): number {
   return median(v.map((x) => Math.abs(x - m)));
 }
 
@@ -156,7 +156,7 @@ function pair(v: Jump, a: Jump): number {
   return overlap >= 0.5 * Math.max(v.hi - v.lo, a.hi - a.lo) ? overlap : -1;
 }
 
-function jumpEvents(video: Jump[], audio: Jump[], tol: number, origin: number): VqEvent[] {
+export function jumpEvents(video: Jump[], audio: Jump[], tol: number, origin: number): VqEvent[] {
   const pts = (t: number) => round(t + origin, 6);
   const used = new Set<Jump>(), out: VqEvent[] = [], single: VqEvent[] = [];
   for (const v of video) {

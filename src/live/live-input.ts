@@ -8,7 +8,7 @@
  * goes on from where the wall clock says the input is.
  */
 import { openDecoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
-import { audioChannels, decodeDamaged, frameDuration, intraFrame, kernelReadable, streamSeconds as seconds, videoView } from '../decode/frames.js';
+import { audioChannels, constantFrameDuration, decodeDamaged, frameDuration, intraFrame, kernelReadable, streamSeconds as seconds, videoView } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
 import { clippingDefaults } from '../detectors/clipping.js';
 import { round } from '../detectors/types.js';
@@ -77,13 +77,17 @@ export class LiveInput {
   /** Per frame: the frame columns and the tile rule's programme columns (graphics.ts). */
   private readonly series = new Float64Array(BATCH * SERIES_COLUMNS);
   private readonly programme: ProgrammeTiles;
-  private audio: { rate: number; channels: number; pending: Float32Array[][]; count: number; t0: number; gap: boolean } | null = null;
+  private audio: { rate: number; channels: number; pending: Float32Array[][]; count: number; t0: number; gap: boolean;
+    /** Decoded frames since the last windows went out: [time, samples, ...]; audio dropped before them. */
+    frames: number[]; dropped: boolean } | null = null;
   private readonly lag = new LagMeter();
   private drop: { start: number; packets: number; lag: number } | null = null;
   /** Frames were dropped since the last analysed one. */
   private videoGap = false;
   /** A tracker reads the decoder's damage and the per-tile texture (corruption). */
   private readonly readsDamage: boolean;
+  /** A tracker reads the first channel's samples (av_sync's beeps). */
+  private readonly readsSamples: boolean;
   /** Media times of video packets the decoder refused, for the next group of frames. */
   private refused: number[] = [];
   private failure: { start: number; attempts: number } | null = null;
@@ -103,6 +107,7 @@ export class LiveInput {
     this.stall = new RunTracker('stall', 0, this.emit);
     this.trackers = createTrackers(options, this.emit);
     this.readsDamage = this.trackers.some((t) => t.readsDamage);
+    this.readsSamples = this.trackers.some((t) => t.readsSamples);
     this.layout = native.videoLayout(kernelVideoOptions(options.black, options.freeze, false));
     this.out = new Float64Array(BATCH * this.layout.rowWidth);
     this.programme = new ProgrammeTiles(this.layout, tileRuleOptions(options.black, options.freeze));
@@ -220,10 +225,11 @@ export class LiveInput {
       // One decoder thread while corruption runs, as for files (ARCHITECTURE.md: decoder damage).
       const vdec: BcDecoder | null = vs ? openDecoder(dm, vs.index, this.readsDamage ? 1 : undefined) : null;
       const adec: BcDecoder | null = as ? openDecoder(dm, as.index, 1) : null;
-      this.audio = as ? { rate: as.codecpar.sample_rate, channels: as.codecpar.channels, pending: [], count: 0, t0: -1, gap: true } : null;
+      this.audio = as ? { rate: as.codecpar.sample_rate, channels: as.codecpar.channels, pending: [], count: 0, t0: -1, gap: true, frames: [], dropped: false } : null;
       this.refused = [];
       this.resetAudio();
       const fd = (vs && frameDuration(vs)) || 1 / 25;
+      const constantDuration = vs ? constantFrameDuration(vs) : 0;
       // A new session starts a new reference chain (the picture may have changed) and a new lag base.
       this.chain.reset();
       this.lag.reset();
@@ -290,7 +296,7 @@ export class LiveInput {
             if (p.pts !== null) this.refused.push(seconds(p.pts, vs!.time_base) + this.base);
             return { frames: [] };
           });
-          this.onVideo(decoded.frames, vs!.time_base, fd);
+          this.onVideo(decoded.frames, vs!.time_base, fd, constantDuration);
           if (analysisDelay) await new Promise((r) => setTimeout(r, analysisDelay * 1000));
         } else if (isAudio) {
           this.onAudio((await adec.decode(p).catch(() => ({ frames: [] }))).frames, as!.time_base);
@@ -333,7 +339,10 @@ export class LiveInput {
       detail: { packets: d.packets, lagSec: round(d.lag, 2) } });
     this.videoGap = true;
     this.resetAudio();
-    if (this.audio) this.audio.gap = true;
+    if (this.audio) {
+      this.audio.gap = this.audio.dropped = true;
+      this.audio.frames = [];
+    }
   }
 
   private resetAudio() {
@@ -344,7 +353,7 @@ export class LiveInput {
     a.t0 = -1;
   }
 
-  private onVideo(frames: BcFrame[], tb: [number, number], fd: number) {
+  private onVideo(frames: BcFrame[], tb: [number, number], fd: number, constantDuration: number) {
     if (!frames.length || this.finished) return;
     const views = frames.map(videoView);
     const times = Float64Array.from(frames, (f) => seconds(f.best_effort_timestamp ?? f.pts, tb) + this.base);
@@ -360,7 +369,7 @@ export class LiveInput {
         this.programme.seriesRow(this.out, i * this.layout.rowWidth, batch[i]!.width, batch[i]!.height, this.series, i * SERIES_COLUMNS);
       }
       const rows = { rows: this.series, rowWidth: SERIES_COLUMNS, count: batch.length, t: times.subarray(s, s + batch.length),
-        frameDuration: fd, first, gap: this.videoGap, corrupt: corrupt.subarray(s, s + batch.length), key: key.subarray(s, s + batch.length),
+        frameDuration: fd, constantDuration, first, gap: this.videoGap, corrupt: corrupt.subarray(s, s + batch.length), key: key.subarray(s, s + batch.length),
         texture: this.readsDamage ? batchTexture(this.out, batch.length, this.layout) : null, refused: this.refused };
       this.videoGap = false;
       this.refused = [];
@@ -385,6 +394,7 @@ export class LiveInput {
         a.count += n;
       }
       if (a.t0 < 0) a.t0 = t;
+      a.frames.push(t, f.nb_samples);
       const ch = audioChannels(f);
       for (let c = 0; c < a.channels; c++) a.pending[c]!.push(ch[c] ?? ch[0]!.slice());
       a.count += f.nb_samples;
@@ -402,15 +412,19 @@ export class LiveInput {
     const stats = new Float64Array(windows * a.channels * 3);
     const one = new Float64Array(windows * 3);
     const clipLevel = this.options.clipping?.clipLevel ?? clippingDefaults.clipLevel;
+    let samples: Float32Array | null = null;
     for (let c = 0; c < a.channels; c++) {
       const all = joinSamples(a.pending[c]!, a.count);
+      if (c === 0 && this.readsSamples) samples = all.slice(0, n);
       native.audioStats(all.subarray(0, n), { window: win, clipLevel }, one);
       // Interleaved as the file engine's series: [window][channel][peak, rms, clipped].
       for (let w = 0; w < windows; w++) stats.set(one.subarray(w * 3, w * 3 + 3), (w * a.channels + c) * 3);
       a.pending[c] = [all.slice(n)];
     }
-    const chunk = { t0: a.t0, window: win / a.rate, channels: a.channels, count: windows, stats, sampleRate: a.rate, gap: a.gap };
-    a.gap = false;
+    const chunk = { t0: a.t0, window: win / a.rate, channels: a.channels, count: windows, stats, sampleRate: a.rate, gap: a.gap,
+      dropped: a.dropped, frames: Float64Array.from(a.frames), samples };
+    a.gap = a.dropped = false;
+    a.frames = [];
     for (const t of this.trackers) t.audio?.(chunk);
     this.counts.audioWindows += windows;
     a.t0 += windows * (win / a.rate);

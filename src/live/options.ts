@@ -2,6 +2,7 @@
  * Options of createMonitor / vqmon watch, their defaults and their checks, and which URLs a
  * live input accepts.
  */
+import type { AvSyncOptions } from '../detectors/avsync.js';
 import type { BlackOptions } from '../detectors/black.js';
 import type { BlockinessOptions } from '../detectors/blockiness.js';
 import { checkGraphicsOptions } from '../detectors/graphics.js';
@@ -13,7 +14,7 @@ import type { SilenceOptions } from '../detectors/silence.js';
 import { VqmonError } from '../errors.js';
 
 /** Detectors that run on live inputs (stall, input_error and the drop reports always do). */
-export const LIVE_DETECTORS = ['freeze', 'black', 'blockiness', 'silence', 'clipping', 'corruption', 'audio_missing', 'video_missing'] as const;
+export const LIVE_DETECTORS = ['freeze', 'black', 'blockiness', 'silence', 'clipping', 'corruption', 'audio_missing', 'video_missing', 'av_sync'] as const;
 export type LiveDetectorName = (typeof LIVE_DETECTORS)[number];
 
 export interface LiveOptions {
@@ -27,6 +28,7 @@ export interface LiveOptions {
   corruption?: CorruptionOptions;
   audio_missing?: MissingOptions;
   video_missing?: MissingOptions;
+  av_sync?: AvSyncOptions;
   /** Seconds without any packet that make a stall [2]. */
   stallTimeout?: number;
   /** First reconnection delay, doubled after each failure up to 30 s [1]. */
@@ -76,6 +78,16 @@ export function checkLiveOptions(o: LiveOptions): void {
   checkCorruptionOptions(o.corruption);
   checkMissingOptions(o.audio_missing, 'audio_missing');
   checkMissingOptions(o.video_missing, 'video_missing');
+  range(o.av_sync?.tolerance, 'av_sync.tolerance', 0, 10, true);
+  range(o.av_sync?.maxOffset, 'av_sync.maxOffset', 0, 10, true);
+  range(o.av_sync?.frequency, 'av_sync.frequency (Hz)', 0, 96000, true);
+  range(o.av_sync?.minJump, 'av_sync.minJump', 0, 255, true);
+  if (o.av_sync?.minPairs !== undefined && !(Number.isInteger(o.av_sync.minPairs) && o.av_sync.minPairs >= 1)) {
+    throw invalid(`av_sync.minPairs must be an integer >= 1, got ${JSON.stringify(o.av_sync.minPairs)}`);
+  }
+  if (o.av_sync?.timestamps !== undefined && typeof o.av_sync.timestamps !== 'boolean') {
+    throw invalid(`av_sync.timestamps must be true or false, got ${JSON.stringify(o.av_sync.timestamps)}`);
+  }
   range(o.stallTimeout, 'stallTimeout', 0.1, 3600);
   range(o.reconnectDelay, 'reconnectDelay', 0.01, liveDefaults.maxReconnectDelay);
   range(o.openTimeout, 'openTimeout', 0.1, 3600);

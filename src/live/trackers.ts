@@ -16,6 +16,8 @@ import { frameColumn } from '../native.js';
 import { ClippingTracker } from './clipping-tracker.js';
 import { CorruptionTracker } from './corruption-tracker.js';
 import { MissingTracker } from './missing-tracker.js';
+import { SignalTracker } from './signal-tracker.js';
+import { TimestampTracker } from './timestamp-tracker.js';
 import type { LiveDetectorName, LiveOptions } from './options.js';
 import { FreezeTracker, RunTracker, type Emit } from './run-tracker.js';
 
@@ -29,6 +31,8 @@ export interface VideoRows {
   t: Float64Array;
   /** Nominal frame duration, seconds. */
   frameDuration: number;
+  /** The stream's constant frame duration (constantFrameDuration), seconds; 0: variable rate (no content clock). */
+  constantDuration: number;
   /** The first row has no frame before it (new session): its differences mean nothing. */
   first: boolean;
   /** Frames before the first row were dropped unanalysed (back-pressure): a gap in the series. */
@@ -47,6 +51,12 @@ export interface AudioWindows extends AudioSeries {
   sampleRate: number;
   /** Audio before the first window is missing (a long hole in its timeline, or dropped by back-pressure): a gap in the series. */
   gap: boolean;
+  /** Audio was dropped unanalysed (back-pressure) before these frames. */
+  dropped: boolean;
+  /** The decoded frames whose samples came in since the last call, whole windows or not: [time, samples, time, samples, ...]. */
+  frames: Float64Array;
+  /** The first channel's samples of these windows (the first at t0), when a tracker reads samples; NaN in filled holes. */
+  samples: Float32Array | null;
 }
 
 export type TrackKind = 'video' | 'audio';
@@ -58,6 +68,8 @@ export interface LiveTracker {
    * from run to run).
    */
   readonly readsDamage?: boolean;
+  /** Reads the first channel's samples (AudioWindows.samples). */
+  readonly readsSamples?: boolean;
   video?(b: VideoRows): void;
   audio?(a: AudioWindows): void;
   /** A session opened (the first, or a reconnection), analysing these tracks. */
@@ -162,6 +174,20 @@ class SilenceLive implements LiveTracker {
   close() { this.runs.close(); }
 }
 
+/** av_sync: the test-signal offset (signal-tracker.ts) and, unless `timestamps` is false, the timestamp checks (timestamp-tracker.ts). */
+class AvSyncLive implements LiveTracker {
+  readonly readsSamples = true;
+  private readonly parts: LiveTracker[];
+  constructor(o: LiveOptions, emit: Emit) {
+    this.parts = [new SignalTracker(o.av_sync, emit), ...(o.av_sync?.timestamps === false ? [] : [new TimestampTracker(o.av_sync, emit)])];
+  }
+
+  session(tracks: Record<TrackKind, boolean>) { for (const p of this.parts) p.session?.(tracks); }
+  video(b: VideoRows) { for (const p of this.parts) p.video?.(b); }
+  audio(a: AudioWindows) { for (const p of this.parts) p.audio?.(a); }
+  close() { for (const p of this.parts) p.close(); }
+}
+
 export const LIVE_TRACKERS: Record<LiveDetectorName, (o: LiveOptions, emit: Emit) => LiveTracker> = {
   freeze: (o, emit) => new FreezeLive(o, emit),
   black: (o, emit) => new BlackLive(o, emit),
@@ -171,6 +197,7 @@ export const LIVE_TRACKERS: Record<LiveDetectorName, (o: LiveOptions, emit: Emit
   corruption: (o, emit) => new CorruptionTracker(o.corruption, emit),
   audio_missing: (o, emit) => new MissingTracker('audio', o.audio_missing, emit),
   video_missing: (o, emit) => new MissingTracker('video', o.video_missing, emit),
+  av_sync: (o, emit) => new AvSyncLive(o, emit),
 };
 
 /** The trackers `options.only` asks for (all by default). */

@@ -80,6 +80,14 @@ function gridAtOrAfter(t: number): number {
   return j;
 }
 
+/** A live reader of a tracker: grid points and steps as they are decided, in decoding order, nothing kept. */
+export interface TimelineSink {
+  /** Grid point j takes deviation d (again, with another d, after timestamps stepped back over it). */
+  point(j: number, d: number): void;
+  /** A step off the content clock: the frame expected at `expected` came at `actual`. */
+  step(expected: number, actual: number): void;
+}
+
 export class TimelineTracker {
   private frames = 0;
   private first = NaN;
@@ -92,8 +100,11 @@ export class TimelineTracker {
   private j0 = -1;
   private readonly dev: number[] = [];
 
-  /** `clock`: the track has a content clock (audio; constant-rate video). */
-  constructor(private readonly clock: boolean) {}
+  /**
+   * `clock`: the track has a content clock (audio; constant-rate video). `sink`: a live
+   * reader, handed each grid point (when the next frame comes) and step instead of keeping them.
+   */
+  constructor(private readonly clock: boolean, private readonly sink?: TimelineSink) {}
 
   /** True once a frame with a timestamp came. */
   get started(): boolean { return this.frames > 0; }
@@ -111,7 +122,10 @@ export class TimelineTracker {
       if (!Number.isFinite(t)) t = this.end;
       this.fill(t);
       const e = t - this.end;
-      if (isStep(e, this.frameDur, this.clock)) this.steps.push(this.end, t);
+      if (isStep(e, this.frameDur, this.clock)) {
+        if (this.sink) this.sink.step(this.end, t);
+        else this.steps.push(this.end, t);
+      }
       if (this.clock) this.d += e;
     }
     this.frames++;
@@ -125,6 +139,10 @@ export class TimelineTracker {
   private fill(until: number): void {
     const to = Math.min(until, this.cover);
     for (let j = gridAtOrAfter(this.t); j / GRID_RATE < to; j++) {
+      if (this.sink) {
+        this.sink.point(j, this.d);
+        continue;
+      }
       if (this.j0 < 0) this.j0 = j;
       const i = j - this.j0;
       if (i < 0) continue; // stepped back before the part's first point

@@ -1,9 +1,11 @@
 /**
  * Real live sources for the live tests: ffmpeg -re sending a lavfi test pattern (UDP
  * MPEG-TS, or an HLS playlist in a directory), a small HTTP server for that directory,
- * and a watcher that notes when each HLS segment was published.
+ * and a watcher that notes when each HLS segment was published; an MPEG-TS file sent over
+ * UDP byte for byte at a steady rate.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -27,6 +29,28 @@ export function ffmpegLive(seconds: number, vf: string, output: string[], audio?
 
 export function udpUrl(): string {
   return `udp://127.0.0.1:${20000 + Math.floor(Math.random() * 20000)}`;
+}
+
+/**
+ * Sends an MPEG-TS file to `url` (udp://host:port) as it is, 1316 bytes a datagram, spread
+ * evenly over `seconds`. Unlike ffmpeg -re -c copy, which keeps its output's timestamps
+ * rising (it moves packets that step back up to the last time), the file's timestamps reach
+ * the monitor untouched.
+ */
+export function sendTsFile(file: string, url: string, seconds: number): { kill(): void } {
+  const data = readFileSync(file), { hostname, port } = new URL(url), sock = createSocket('udp4');
+  const started = performance.now();
+  let sent = 0;
+  const timer = setInterval(() => {
+    const due = Math.min(data.length, Math.ceil((data.length * (performance.now() - started)) / (seconds * 1000) / 1316) * 1316);
+    for (; sent < due; sent += 1316) sock.send(data.subarray(sent, Math.min(sent + 1316, data.length)), Number(port), hostname);
+    if (sent >= data.length) stop();
+  }, 10);
+  const stop = () => {
+    clearInterval(timer);
+    setTimeout(() => sock.close(), 200);
+  };
+  return { kill: () => { if (sent < data.length) { sent = data.length; stop(); } } };
 }
 
 export function tempDir(prefix: string): string {
