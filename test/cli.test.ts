@@ -149,7 +149,7 @@ describe('vqmon watch', () => {
     ['a file path', ['watch', 'clip.mp4'], /not a live input URL.*vqmon analyze/],
     ['an unknown option', ['watch', 'udp://127.0.0.1:5000', '--fast'], /unknown option --fast/],
     ['--json', ['watch', 'udp://127.0.0.1:5000', '--json'], /--ndjson, not --json/],
-    ['an unknown live detector', ['watch', 'udp://127.0.0.1:5000', '--only', 'freeze,av_sync'], /unknown live detector 'av_sync'/],
+    ['an unknown live detector', ['watch', 'udp://127.0.0.1:5000', '--only', 'freeze,freez'], /unknown live detector 'freez'/],
   ];
   for (const [what, args, message] of bad) {
     it(`exit 2 with a clear message for ${what}`, () => {
