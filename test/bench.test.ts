@@ -204,7 +204,7 @@ function results() {
     ] }],
     scaling: { clip: clip.id, pinned: true, vqmon: scaling([{ cores: 1, fps: 100 }, { cores: 2, fps: 180 }]), ffmpeg: scaling([{ cores: 1, fps: 120 }, { cores: 2, fps: 200 }]) },
     fanout: { clip: clip.id, frames: 48, threads: 2, modes: [{ batch: 1, fps: 4000, min: 3900, max: 4100 }, { batch: 8, fps: 6000, min: 5900, max: 6100 }], rowsMatch: true },
-    streams: [{ tool: 'vqmon', clip: clip.id, streams: 7, converged: true, steps: [{ streams: 7, ok: true, mainThreadBusy: 0.3, cpuCores: 1.6 }, { streams: 8, ok: false }] },
+    streams: [{ tool: 'vqmon', clip: clip.id, streams: 7, converged: true, steps: [{ streams: 7, ok: true, mainThreadBusy: 0.3, mainThreadCores: 0.25, cpuCores: 1.6 }, { streams: 8, ok: false }] },
       { tool: 'ffmpeg-peer', clip: clip.id, streams: 1, converged: false, steps: [{ streams: 1, ok: true }] }],
     memory: [{ what: 'vqmon live', clip: clip.id, streams: 7, keptUp: true, peakRssMiB: 400, perStreamMiB: 50 }],
     cost: { table: { file: 'bench/instances.json', region: 'us-east-1', source: 'https://example.com/prices', retrieved: '2026-11-25' },
@@ -227,6 +227,7 @@ describe('report', () => {
     expect(md).toContain('| 2 | 180 | 1.80x | 90% | 200 | 1.67x | 83% |');
     expect(md).toContain('| tasks of 8 frames | 6000 | 5900–6100 | 1.50x |');
     expect(md).toContain('| 1080p30 H.264, 14.3 Mbit/s | 7 | 1 (ramp cut short) |');
+    expect(md).toContain('- vqmon h264-1080p30: 7 kept up (1.60 cores, main thread 0.25), 8 behind');
     // c7g.xlarge: 7 streams on 2 vCPUs -> 14 on 4; 0.145 / 14 a stream-hour; 72 instances for 1,000 streams.
     expect(md).toContain('| c7g.xlarge | 4 | aarch64 | $0.1450 | scaled, other arch | 14 | $0.0104 | $7,621 | 2 | $0.0725 | $52,925 |');
     expect(md).not.toContain('undefined');

@@ -92,7 +92,9 @@ export function renderReport(r, options = {}) {
     out.push('## Streams per instance: real time, every frame analysed', '',
       'Streams of the clip sent at real-time rate (vqmon: UDP MPEG-TS into one `createMonitor` process with every live detector; ' +
       'the FFmpeg peer: one filter process per stream reading at real-time rate), ramped until a stream analyses under 97% of its ' +
-      'frames, drops packets, errs, or falls behind (lag growing by 0.5 s in the window, or over 2 s).', '');
+      'frames, drops packets, errs, or falls behind (lag growing by 0.5 s in the window, or over 2 s). Each step: the CPU the ' +
+      'monitor process (or the FFmpeg processes) used, in cores, and for vqmon the part its main thread used (the kernels and ' +
+      'JavaScript of every input run there; decoding runs on libuv\'s threadpool).', '');
     const labels = [...new Set(r.streams.map((/** @type {any} */ s) => s.clip))];
     out.push(table(['stream', 'vqmon', 'FFmpeg peer'], labels.map((id) => {
       const c = r.corpus.find((/** @type {any} */ k) => k.id === id);
@@ -104,7 +106,7 @@ export function renderReport(r, options = {}) {
     })), '');
     for (const s of r.streams) {
       out.push(`- ${s.tool} ${s.clip}: ${s.steps.map((/** @type {any} */ k) => `${k.streams} ${k.ok ? 'kept up' : 'behind'}` +
-        (k.mainThreadBusy !== undefined ? ` (main thread ${pct(k.mainThreadBusy)}, ${k.cpuCores?.toFixed(2)} cores)` : '')).join(', ')}`);
+        (k.cpuCores ? ` (${k.cpuCores.toFixed(2)} cores${k.mainThreadCores !== undefined ? `, main thread ${k.mainThreadCores.toFixed(2)}` : ''})` : '')).join(', ')}`);
     }
     out.push('');
   }

@@ -135,7 +135,7 @@ export async function ramp(label, step, { start, max = 512, maxSteps, deadline =
     history.push(entry);
     log(`  ${label}: ${n} streams: ${verdict.ok ? 'kept up' : `behind (${verdict.reasons.join('; ')})`}` +
       (s.error ? '' : `, slowest ${(100 * verdict.worstSpeed).toFixed(1)}% of real time`) +
-      (s.mainThreadBusy !== undefined ? `, main thread ${(100 * s.mainThreadBusy).toFixed(0)}% busy` : '') +
+      (s.mainThreadBusy !== undefined ? `, main thread ${s.mainThreadCores.toFixed(2)} cores (event loop ${(100 * s.mainThreadBusy).toFixed(0)}% busy)` : '') +
       (s.cpuCores ? `, ${s.cpuCores.toFixed(2)} cores` : ''));
   }
   const streams = rampResult(history);
