@@ -226,12 +226,19 @@ describe('report', () => {
     expect(md).toContain('| vqmon analyze, all detectors | 180 | 162–198 (3) | 0.90x | 220 |');
     expect(md).toContain('| 2 | 180 | 1.80x | 90% | 200 | 1.67x | 83% |');
     expect(md).toContain('| tasks of 8 frames | 6000 | 5900–6100 | 1.50x |');
+    expect(md).toContain('Batches of 8 take 33% less time a frame than a task per frame.');
     expect(md).toContain('| 1080p30 H.264, 14.3 Mbit/s | 7 | 1 (ramp cut short) |');
     expect(md).toContain('- vqmon h264-1080p30: 7 kept up (1.60 cores, main thread 0.25), 8 behind');
     // c7g.xlarge: 7 streams on 2 vCPUs -> 14 on 4; 0.145 / 14 a stream-hour; 72 instances for 1,000 streams.
     expect(md).toContain('| c7g.xlarge | 4 | aarch64 | $0.1450 | scaled, other arch | 14 | $0.0104 | $7,621 | 2 | $0.0725 | $52,925 |');
     expect(md).not.toContain('undefined');
     expect(md).not.toContain('NaN');
+  });
+
+  it('says so when batching does not pay', () => {
+    const r = results();
+    r.fanout.modes[1]!.fps = 3900;
+    expect(renderReport(r)).toContain('**Batching is not faster than a task per frame here**');
   });
 
   it('a failed section is listed', () => {

@@ -85,7 +85,10 @@ export function renderReport(r, options = {}) {
     out.push(`## One pool task per frame against batches (${f.clip}, ${f.frames} frames in a SharedArrayBuffer ring, ${f.threads} threads)`, '',
       table(['schedule', 'frames/s', 'min–max', 'x per-frame'], f.modes.map((/** @type {any} */ m) => [m.batch === 1 ? 'a task per frame' : `tasks of ${m.batch} frames`,
         fps(m.fps), `${fps(m.min)}–${fps(m.max)}`, x(m.fps / f.modes[0].fps)])), '',
-      `Rows of every schedule ${f.rowsMatch ? 'equal' : '**differ from**'} the per-frame rows (all columns but the freeze reference's).`, '');
+      `Rows of every schedule ${f.rowsMatch ? 'equal' : '**differ from**'} the per-frame rows (all columns but the freeze reference's). ` +
+      (f.modes.length > 1 && f.modes[1].fps > f.modes[0].fps
+        ? `Batches of ${f.modes[1].batch} take ${pct(1 - f.modes[0].fps / f.modes[1].fps)} less time a frame than a task per frame.`
+        : '**Batching is not faster than a task per frame here**: the per-task cost it exists to save did not show.'), '');
   }
 
   if (r.streams?.length) {

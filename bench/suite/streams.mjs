@@ -40,7 +40,8 @@ function stopAll(procs) {
 
 /** One vqmon step: n streams of `clip` into one monitor process. */
 export async function vqmonStep(root, clip, n, { warm, window }) {
-  const base = 20000 + Math.floor(Math.random() * 20000);
+  // Above the range the live tests pick their ports from (20000-40000).
+  const base = 41000 + 2 * Math.floor(Math.random() * 7000);
   const ports = Array.from({ length: n }, (_, i) => base + 2 * i);
   const urls = ports.map((p) => `udp://127.0.0.1:${p}`);
   // libuv's threadpool: the CLI's sizing (3 a core + 2), and at least a read or decode in
@@ -127,7 +128,8 @@ export async function ramp(label, step, { start, max = 512, maxSteps, deadline =
       log(`  ${label}: stopped at the time budget`);
       break;
     }
-    const s = await step(n);
+    // A step that crashes (a monitor out of memory, say) did not sustain its streams.
+    const s = await step(n).catch((e) => ({ streams: n, seconds: 0, inputs: [], error: `the step failed: ${String(e.message ?? e).split('\n')[0]}` }));
     const verdict = s.error ? { ok: false, reasons: [s.error], worstSpeed: 0, worstLagGrowth: 0, worstLag: 0, dropped: 0, errors: 0 } : judgeStep(s);
     const entry = { ...s, ...verdict, streams: n, capacity: capacityFromCpu(n, s.cpuCores, vcpus) };
     delete entry.inputs;
