@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, USAGE } from './lib/args.mjs';
 import { checkInstances, costTable } from './lib/cost.mjs';
 import { rampStart } from './lib/ramp.mjs';
-import { chartData, renderReport } from './lib/report.mjs';
+import { chartData, clipLine, renderReport } from './lib/report.mjs';
 import { chartSvg } from './lib/svg.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,7 +38,7 @@ if (!existsSync(join(root, 'dist/index.js'))) {
 }
 
 // Sections import the built library (and through it the addon and beamcoder).
-const { corpus } = await import('./suite/corpus.mjs');
+const { corpus, loopedClip } = await import('./suite/corpus.mjs');
 const { machineFacts } = await import('./suite/machine.mjs');
 const { measureThroughput } = await import('./suite/throughput.mjs');
 const { runKernels } = await import('./suite/kernels.mjs');
@@ -115,7 +115,10 @@ await section('kernels', async () => {
 });
 
 await section('scaling', async () => {
-  results.scaling = await measureScaling(root, main, { runs: quick ? 2 : 3, log });
+  // A file long enough for every core to get a segment of its own: 15 s a core (30 to 120 s).
+  const seconds = Math.min(120, Math.max(30, 15 * results.machine.vcpus));
+  const long = loopedClip(root, main, seconds);
+  results.scaling = { ...await measureScaling(root, long, { runs: quick ? 2 : 3, log }), clipLabel: clipLine(long) };
 });
 
 await section('fanout', async () => {

@@ -3,6 +3,7 @@
  * cost per stream-hour, the price table, the command line, the report and the chart. The
  * benchmark itself is not run here (npm run bench).
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -176,6 +177,16 @@ describe('cost', () => {
 });
 
 describe('command line', () => {
+  it('vqmon bench runs the suite with its options (here: --help, and an unknown option: exit 2)', () => {
+    const run = (...a: string[]) => spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'bench', ...a], { encoding: 'utf8', timeout: 30_000 });
+    const help = run('--help');
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toContain('--write-results');
+    const bad = run('--bogus');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('unknown option --bogus');
+  });
+
   it('options and their errors', () => {
     expect(parseArgs([])).toMatchObject({ quick: false, writeResults: false, only: null, shared: true, runs: null });
     expect(parseArgs(['--quick', '--only', 'throughput,cost', '--runs', '2', '--instance', 'c7g.xlarge', '--no-shared']))

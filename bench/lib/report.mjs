@@ -32,7 +32,7 @@ export function renderReport(r, options = {}) {
   out.push('# vqmon benchmark results', '',
     `Produced by \`${r.command}\` on ${r.startedAt.slice(0, 10)} (commit ${r.git?.commit?.slice(0, 12) ?? 'unknown'}` +
     `${r.git?.dirty?.length ? `, with uncommitted changes to ${r.git.dirty.join(', ')}` : ''}), ${r.mode} mode, in ${(r.durationSec / 60).toFixed(1)} min. ` +
-    'Every figure below was measured by that run on this machine; none is typed in.', '');
+    'Every figure below but the instance prices (from the price table) was measured by that run on this machine; none is typed in.', '');
   if (options.chart) out.push(`![throughput and scaling](${options.chart})`, '');
   out.push('## Machine', '', table(['', ''], [
     ['CPU', `${m.cpu} (${m.arch}, ${m.vcpus} vCPUs${m.threadsPerCore ? `, ${m.threadsPerCore} thread(s) per core` : ''}${m.hypervisor ? `, ${m.hypervisor} guest` : ''})`],
@@ -71,8 +71,9 @@ export function renderReport(r, options = {}) {
 
   if (r.scaling) {
     const s = r.scaling;
-    out.push(`## Throughput against cores (${s.clip}${s.pinned ? ', pinned with taskset' : ', not pinned: taskset missing'})`, '',
-      'Efficiency per core = speedup / cores (1 is linear).', '',
+    out.push(`## Throughput against cores (${s.pinned ? 'pinned with taskset' : 'not pinned: taskset missing'})`, '',
+      `${s.clipLabel ?? s.clip}. \`vqmon analyze\` (all detectors) and \`ffmpeg -i X -f null -\` on the first k CPUs; ` +
+      'efficiency per core = speedup / cores (1 is linear).', '',
       table(['cores', 'vqmon f/s', 'speedup', 'efficiency', 'ffmpeg decode f/s', 'speedup', 'efficiency'],
         s.vqmon.map((/** @type {any} */ v, /** @type {number} */ i) => {
           const f = s.ffmpeg[i];

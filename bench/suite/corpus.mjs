@@ -78,3 +78,25 @@ export function corpus(root, { quick, shared = true, only = null }) {
   }
   return clips.map((c) => ({ ...c, ...probeClip(c.file) }));
 }
+
+/**
+ * `clip` looped (stream copy, no re-encoding) to `seconds`, cached beside the corpus: a
+ * file long enough for vqmon to split across many cores (it cuts no segment under 10 s).
+ */
+export function loopedClip(root, clip, seconds) {
+  const dir = process.env.VQMON_BENCH_CACHE ?? join(root, '.vqmon-tmp/bench');
+  const key = createHash('sha1').update(`${clip.file}\0${seconds}`).digest('hex').slice(0, 10);
+  const out = join(dir, `${clip.id.replace(/[^\w.-]/g, '_')}-loop${seconds}s-${key}.mp4`);
+  if (!existsSync(out)) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${out}.${process.pid}.partial.mp4`;
+    const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-stream_loop', '-1', '-i', clip.file, '-t', String(seconds),
+      '-map', '0', '-c', 'copy', tmp], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) {
+      rmSync(tmp, { force: true });
+      throw new Error(`ffmpeg could not loop ${clip.file} to ${seconds} s`);
+    }
+    renameSync(tmp, out);
+  }
+  return { ...clip, id: `${clip.id}-loop${seconds}s`, label: `${clip.label}, looped to ${seconds} s`, file: out, ...probeClip(out) };
+}
