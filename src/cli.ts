@@ -3,6 +3,7 @@
  * vqmon command line.
  *   vqmon analyze <file-or-url> [--json | --ndjson] [--only freeze,black,...] [--config file.json] [--threads N]
  *   vqmon watch <url>... [--ndjson] [--only freeze,black,...] [--config file.json]
+ *   vqmon bench [--quick] [...]   the benchmark suite (bench/run.mjs; in a checkout of the repository)
  * Exit codes: 0 no defects (watch: stopped by Ctrl-C / SIGTERM), 1 defects found, 2 error.
  */
 // beamcoder's async calls run on libuv's shared threadpool, sized once at its first use.
@@ -10,7 +11,8 @@
 // video decode and an audio decode; a call queued behind others leaves its core idle. So
 // three slots per core, plus headroom for file I/O (idle slots cost only a thread's stack).
 import { availableParallelism } from 'node:os';
-if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(3 * availableParallelism() + 2);
+const poolSizedHere = !process.env.UV_THREADPOOL_SIZE;
+if (poolSizedHere) process.env.UV_THREADPOOL_SIZE = String(3 * availableParallelism() + 2);
 
 const USAGE = `usage:
   vqmon analyze <file-or-url> [--json | --ndjson] [--only freeze,black,blockiness,silence,clipping,
@@ -21,6 +23,8 @@ const USAGE = `usage:
                               live inputs (udp://, rtp://, srt://, rtmp://, rtsp://, http(s):// HLS,
                               tcp://) until Ctrl-C; events as they happen, an input that fails is
                               retried with backoff (input_error events)
+  vqmon bench [--quick] [--write-results] [--instance NAME] [--only sections] [--help]
+                              the benchmark suite against FFmpeg (bench/run.mjs, from a checkout)
 exit codes: 0 no defects (watch: stopped), 1 defects found, 2 error`;
 
 interface Args { command?: string; input?: string; inputs: string[]; json: boolean; ndjson: boolean; only?: string[]; config?: string; threads?: number }
@@ -104,7 +108,30 @@ async function watch(args: Args): Promise<number> {
   return new Promise<number>(() => {}); // until a signal
 }
 
+/**
+ * The benchmark suite lives in bench/ of the repository (it builds the kernel benchmark
+ * and generates clips; it is not part of the npm package): run it with the same Node,
+ * passing its options through, and exit with its code.
+ */
+async function bench(argv: string[]): Promise<number> {
+  const { existsSync } = await import('node:fs');
+  const { spawn } = await import('node:child_process');
+  const { dirname, join } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const script = join(dirname(fileURLToPath(import.meta.url)), '../bench/run.mjs');
+  if (!existsSync(script)) {
+    throw Object.assign(new Error(`the benchmark suite is not here (${script}): it runs from a checkout of the vqmon repository ` +
+      '(git clone, bash scripts/setup.sh, npm run bench), not from the npm package'), { code: 'ERR_VQMON_INVALID_ARG' });
+  }
+  // The suite's children size their own libuv threadpools: do not pass this process's on.
+  const env: NodeJS.ProcessEnv = { ...process.env, VQMON_BENCH_COMMAND: `vqmon bench${argv.length ? ` ${argv.join(' ')}` : ''}` };
+  if (poolSizedHere) delete env.UV_THREADPOOL_SIZE;
+  const child = spawn(process.execPath, [script, ...argv], { stdio: 'inherit', env });
+  return new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 2)));
+}
+
 async function main(): Promise<number> {
+  if (process.argv[2] === 'bench') return bench(process.argv.slice(3));
   const args = parse(process.argv.slice(2));
   if (args.command === 'watch') return watch(args);
   if (args.command !== 'analyze' || !args.input) throw usage(args.command && args.command !== 'analyze' ? `unknown command ${args.command}` : 'missing input');

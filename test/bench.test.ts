@@ -1,0 +1,282 @@
+/**
+ * The benchmark suite's pure logic (bench/lib): statistics, the streams-per-instance ramp,
+ * cost per stream-hour, the price table, the command line, the report and the chart. The
+ * benchmark itself is not run here (npm run bench).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { parseArgs } from '../bench/lib/args.mjs';
+import { checkInstances, costTable, HOURS_PER_MONTH, streamCost, streamsOn } from '../bench/lib/cost.mjs';
+import { capacityFromCpu, judgeStep, nextCount, rampResult, rampStart } from '../bench/lib/ramp.mjs';
+import { chartData, renderReport, table } from '../bench/lib/report.mjs';
+import { coreSteps, median, rateSummary, ratio, scaling } from '../bench/lib/stats.mjs';
+import { chartSvg, esc, niceTicks } from '../bench/lib/svg.mjs';
+
+const root = resolve(import.meta.dirname, '..');
+
+describe('statistics', () => {
+  it('median of odd and even counts, unsorted input left as it is', () => {
+    const xs = [5, 1, 3];
+    expect(median(xs)).toBe(3);
+    expect(xs).toEqual([5, 1, 3]);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(() => median([])).toThrow();
+  });
+
+  it('rate summary: median rate from the median time, range and spread', () => {
+    const s = rateSummary(300, [2, 3, 1.5]);
+    expect(s).toMatchObject({ runs: 3, median: 150, min: 100, max: 200 });
+    expect(s.spread).toBeCloseTo(100 / 150, 12);
+    expect(rateSummary(300, [3]).spread).toBe(0);
+  });
+
+  it('ratio, and scaling speedup and efficiency against the 1-core point', () => {
+    expect(ratio(3, 2)).toBe(1.5);
+    expect(ratio(3, 0)).toBeNull();
+    expect(ratio(null, 2)).toBeNull();
+    const s = scaling([{ cores: 1, fps: 100 }, { cores: 2, fps: 180 }, { cores: 4, fps: 300 }]);
+    expect(s.map((p) => p.speedup)).toEqual([1, 1.8, 3]);
+    expect(s.map((p) => p.efficiency)).toEqual([1, 0.9, 0.75]);
+    expect(scaling([{ cores: 2, fps: 1 }])[0]!.efficiency).toBeNull();
+  });
+
+  it('core steps: powers of two below the core count, then the count', () => {
+    expect(coreSteps(1)).toEqual([1]);
+    expect(coreSteps(2)).toEqual([1, 2]);
+    expect(coreSteps(6)).toEqual([1, 2, 4, 6]);
+    expect(coreSteps(16)).toEqual([1, 2, 4, 8, 16]);
+  });
+});
+
+const stream = (frames: number, more: Partial<{ dropped: number; errors: number; lagStart: number; lagEnd: number }> = {}) =>
+  ({ frames, lagStart: 0, lagEnd: 0, ...more });
+
+describe('ramp: judging a step', () => {
+  const step = (inputs: ReturnType<typeof stream>[]) => ({ streams: inputs.length, fps: 30, seconds: 10, inputs });
+
+  it('kept up: every stream analysed its frames, dropped nothing, lag flat', () => {
+    const v = judgeStep(step([stream(300), stream(299, { lagStart: 0.1, lagEnd: 0.2 })]));
+    expect(v.ok).toBe(true);
+    expect(v.reasons).toEqual([]);
+    expect(v.worstSpeed).toBeCloseTo(299 / 300, 12);
+  });
+
+  it('behind for each cause alone: frames short, drops, input errors, lag growth, lag level, a stream missing', () => {
+    const reasons = (inputs: ReturnType<typeof stream>[], streams = inputs.length) => judgeStep({ ...step(inputs), streams }).reasons;
+    expect(reasons([stream(300), stream(280)])).toEqual([expect.stringContaining('93.3%')]);
+    expect(reasons([stream(300, { dropped: 4 })])).toEqual([expect.stringContaining('4 packets dropped')]);
+    expect(reasons([stream(300, { errors: 1 })])).toEqual([expect.stringContaining('1 input errors')]);
+    expect(reasons([stream(300, { lagStart: 0.2, lagEnd: 0.9 })])).toEqual([expect.stringContaining('lag grew 0.70 s')]);
+    expect(reasons([stream(300, { lagStart: 2.4, lagEnd: 2.5 })])).toEqual([expect.stringContaining('lag 2.50 s')]);
+    expect(reasons([stream(300)], 2)).toEqual([expect.stringContaining('1 of 2 streams')]);
+    expect(judgeStep(step([])).ok).toBe(false);
+  });
+
+  it('criteria can be changed', () => {
+    expect(judgeStep(step([stream(280)]), { minSpeed: 0.9 }).ok).toBe(true);
+  });
+});
+
+describe('ramp: the next stream count', () => {
+  /** Runs the ramp against a machine that sustains `capacity` streams; returns the counts tried and the result. */
+  function simulate(capacity: number, start: number, opts: { cpu?: boolean; max?: number; resolution?: number } = {}) {
+    const history: Array<{ streams: number; ok: boolean; capacity?: number | null }> = [];
+    for (let n = nextCount(history, { start, max: opts.max ?? 512, resolution: opts.resolution }); n !== null;
+      n = nextCount(history, { start, max: opts.max ?? 512, resolution: opts.resolution })) {
+      expect(history.some((h) => h.streams === n), `count ${n} tried twice`).toBe(false);
+      expect(history.length).toBeLessThan(30);
+      history.push({ streams: n, ok: n <= capacity, capacity: opts.cpu ? capacity * 1.05 : null });
+    }
+    return { tried: history.map((h) => h.streams), result: rampResult(history) };
+  }
+
+  it('finds the capacity exactly for small counts, from below and from above', () => {
+    for (const capacity of [0, 1, 2, 3, 7, 12]) {
+      for (const start of [1, 3, 10, 40]) expect(simulate(capacity, start).result, `capacity ${capacity} start ${start}`).toBe(capacity);
+    }
+  });
+
+  it('within the resolution for large counts', () => {
+    const { result } = simulate(230, 10);
+    expect(result).toBeLessThanOrEqual(230);
+    expect(result).toBeGreaterThanOrEqual(230 * 0.95);
+  });
+
+  it('a CPU-based capacity estimate takes the ramp there in a step', () => {
+    const { tried, result } = simulate(9, 3, { cpu: true });
+    expect(result).toBe(9);
+    expect(tried[1]).toBe(6); // the estimate is 9.45, but at most double the pass
+    expect(tried.length).toBeLessThanOrEqual(4);
+  });
+
+  it('stops at max; an empty history starts at the start clamped to [1, max]', () => {
+    expect(simulate(1000, 4, { max: 16 }).result).toBe(16);
+    expect(nextCount([], { start: 0, max: 8 })).toBe(1);
+    expect(nextCount([], { start: 50, max: 8 })).toBe(8);
+  });
+
+  it('a pass above a fail (noise) does not count', () => {
+    expect(rampResult([{ streams: 4, ok: true }, { streams: 6, ok: false }, { streams: 8, ok: true }])).toBe(4);
+    expect(rampResult([{ streams: 1, ok: false }])).toBe(0);
+  });
+
+  it('start guess and capacity from CPU use', () => {
+    expect(rampStart(300, 30)).toBe(8);
+    expect(rampStart(20, 30)).toBe(1);
+    expect(rampStart(null, 30)).toBe(1);
+    expect(capacityFromCpu(4, 1, 2)).toBe(8);
+    expect(capacityFromCpu(4, null, 2)).toBeNull();
+  });
+});
+
+describe('cost', () => {
+  const here = { vcpus: 2, arch: 'x86_64', instance: null };
+  const c7g = { name: 'c7g.2xlarge', vcpus: 8, arch: 'aarch64', pricePerHour: 0.29 };
+  const c7i = { name: 'c7i.xlarge', vcpus: 4, arch: 'x86_64', pricePerHour: 0.1785 };
+
+  it('streams scale linearly by vCPUs, floored; the basis says how they were obtained', () => {
+    expect(streamsOn(c7i, 7, here)).toEqual({ streams: 14, basis: 'scaled' });
+    expect(streamsOn(c7g, 3, here)).toEqual({ streams: 12, basis: 'scaled, other arch' });
+    expect(streamsOn({ ...c7i, vcpus: 3 }, 3, here).streams).toBe(4);
+    expect(streamsOn(c7i, 9, { ...here, instance: 'c7i.xlarge' })).toEqual({ streams: 9, basis: 'measured' });
+  });
+
+  it('per stream-hour, and per 1,000 streams a month in whole instances', () => {
+    const c = streamCost(0.29, 12);
+    expect(c.perStreamHour).toBeCloseTo(0.29 / 12, 12);
+    expect(c.instancesPer1000).toBe(84);
+    expect(c.per1000Month).toBeCloseTo(84 * 0.29 * HOURS_PER_MONTH, 9);
+    expect(streamCost(0.29, 0)).toEqual({ perStreamHour: null, per1000Month: null, instancesPer1000: null });
+  });
+
+  it('the table: each tool per instance; a tool not measured is null', () => {
+    const rows = costTable([c7i, c7g], { vqmon: 7, 'ffmpeg-peer': 1, other: null }, here);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]!.tools.vqmon).toMatchObject({ streams: 14, basis: 'scaled' });
+    expect(rows[0]!.tools['ffmpeg-peer']).toMatchObject({ streams: 2 });
+    expect(rows[1]!.tools.vqmon!.perStreamHour).toBeCloseTo(0.29 / 28, 12);
+    expect(rows[1]!.basis).toBe('scaled, other arch');
+    expect(rows[0]!.tools.other).toBeNull();
+  });
+
+  it('bench/instances.json is a valid table with its source and date; bad entries are refused with what is wrong', () => {
+    const table = JSON.parse(readFileSync(join(root, 'bench/instances.json'), 'utf8')) as { source: string; retrieved: string; region: string };
+    const instances = checkInstances(table);
+    expect(instances.length).toBeGreaterThanOrEqual(4);
+    expect(instances.some((i) => i.arch === 'aarch64') && instances.some((i) => i.arch === 'x86_64')).toBe(true);
+    expect(table.source).toMatch(/^https:\/\//);
+    expect(table.retrieved).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(() => checkInstances({})).toThrow(/instances/);
+    expect(() => checkInstances({ instances: [{ name: 'x', vcpus: 0, arch: 'x86_64', pricePerHour: 1 }] })).toThrow(/\(x\): vcpus/);
+    expect(() => checkInstances({ instances: [{ name: 'x', vcpus: 2, arch: 'arm', pricePerHour: 1 }] })).toThrow(/arch/);
+    expect(() => checkInstances({ instances: [{ name: 'x', vcpus: 2, arch: 'x86_64', pricePerHour: -1 }] })).toThrow(/pricePerHour/);
+  });
+});
+
+describe('command line', () => {
+  it('vqmon bench runs the suite with its options (here: --help, and an unknown option: exit 2)', () => {
+    const run = (...a: string[]) => spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'bench', ...a], { encoding: 'utf8', timeout: 30_000 });
+    const help = run('--help');
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toContain('--write-results');
+    const bad = run('--bogus');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('unknown option --bogus');
+  });
+
+  it('options and their errors', () => {
+    expect(parseArgs([])).toMatchObject({ quick: false, writeResults: false, only: null, shared: true, runs: null });
+    expect(parseArgs(['--quick', '--only', 'throughput,cost', '--runs', '2', '--instance', 'c7g.xlarge', '--no-shared']))
+      .toMatchObject({ quick: true, only: ['throughput', 'cost'], runs: 2, instance: 'c7g.xlarge', shared: false });
+    expect(() => parseArgs(['--only', 'nope'])).toThrow(/unknown section nope/);
+    expect(() => parseArgs(['--runs', '0'])).toThrow(/--runs/);
+    expect(() => parseArgs(['--instance'])).toThrow(/needs a value/);
+    expect(() => parseArgs(['--bogus'])).toThrow(/unknown option --bogus/);
+    expect(() => parseArgs(['--write-results', '--only', 'cost'])).toThrow(/whole suite/);
+  });
+});
+
+/** A small results object in the suite's shape. */
+function results() {
+  const clip = { id: 'h264-1080p30', label: '1080p30 H.264', codec: 'h264', width: 1920, height: 1080, fps: 30, durationSec: 10, bitrateMbps: 14.3, frames: 300, audio: true, source: 'generated' };
+  const fps = (median: number) => ({ runs: 3, median, min: median * 0.9, max: median * 1.1, spread: 0.2 });
+  return {
+    command: 'npm run bench -- --quick', mode: 'quick', startedAt: '2026-11-25T12:00:00.000Z', durationSec: 420,
+    git: { commit: '0123456789abcdef', dirty: [] }, mainClip: clip.id,
+    machine: { cpu: 'Test CPU', arch: 'x86_64', vcpus: 2, threadsPerCore: 1, hypervisor: null, memGiB: 8, simd: 'avx2', simdLevels: ['scalar', 'sse2', 'avx2'], node: 'v20', ffmpeg: 'ffmpeg version 5.1', kernel: '6.1', loadAtStart: [0.1, 0.2, 0.3] },
+    corpus: [clip],
+    throughput: [{ clip: clip.id, cases: [
+      { id: 'ffmpeg-decode', label: 'ffmpeg decode only (-f null)', short: 'ffmpeg decode', fps: fps(200), ratio: 1, peakRssMiB: 90 },
+      { id: 'ffmpeg-peer', label: 'ffmpeg peer <all>', short: 'peer', fps: fps(40), ratio: 0.2, peakRssMiB: 100 },
+      { id: 'vqmon-all', label: 'vqmon analyze, all detectors', short: 'vqmon', fps: fps(180), ratio: 0.9, peakRssMiB: 220 },
+    ] }],
+    scaling: { clip: clip.id, pinned: true, vqmon: scaling([{ cores: 1, fps: 100 }, { cores: 2, fps: 180 }]), ffmpeg: scaling([{ cores: 1, fps: 120 }, { cores: 2, fps: 200 }]) },
+    fanout: { clip: clip.id, frames: 48, threads: 2, modes: [{ batch: 1, fps: 4000, min: 3900, max: 4100 }, { batch: 8, fps: 6000, min: 5900, max: 6100 }], rowsMatch: true },
+    streams: [{ tool: 'vqmon', clip: clip.id, streams: 7, converged: true, steps: [{ streams: 7, ok: true, mainThreadBusy: 0.3, mainThreadCores: 0.25, cpuCores: 1.6 }, { streams: 8, ok: false }] },
+      { tool: 'ffmpeg-peer', clip: clip.id, streams: 1, converged: false, steps: [{ streams: 1, ok: true }] }],
+    memory: [{ what: 'vqmon live', clip: clip.id, streams: 7, keptUp: true, peakRssMiB: 400, perStreamMiB: 50 }],
+    cost: { table: { file: 'bench/instances.json', region: 'us-east-1', source: 'https://example.com/prices', retrieved: '2026-11-25' },
+      resolutions: [{ label: '1080p30 H.264', rows: costTable([{ name: 'c7g.xlarge', vcpus: 4, arch: 'aarch64', pricePerHour: 0.145 }], { vqmon: 7, 'ffmpeg-peer': 1 }, { vcpus: 2, arch: 'x86_64' }) }] },
+    errors: [],
+  };
+}
+
+describe('report', () => {
+  it('a Markdown table escapes pipes and shows missing values as a dash', () => {
+    expect(table(['a', 'b'], [['x|y', null]])).toBe('| a | b |\n|---|---|\n| x\\|y | — |');
+  });
+
+  it('renders every section from the results, with the command, the ratios and the costs', () => {
+    const md = renderReport(results(), { chart: 'results.svg' });
+    expect(md).toContain('Produced by `npm run bench -- --quick` on 2026-11-25 (commit 0123456789ab)');
+    expect(md).toContain('![throughput and scaling](results.svg)');
+    expect(md).toContain('| ffmpeg peer <all> | 40.0 | 36.0–44.0 (3) | 0.20x | 100 |');
+    expect(md).toContain('| vqmon analyze, all detectors | 180 | 162–198 (3) | 0.90x | 220 |');
+    expect(md).toContain('| 2 | 180 | 1.80x | 90% | 200 | 1.67x | 83% |');
+    expect(md).toContain('| tasks of 8 frames | 6000 | 5900–6100 | 1.50x |');
+    expect(md).toContain('Batches of 8 take 33% less time a frame than a task per frame.');
+    expect(md).toContain('| 1080p30 H.264, 14.3 Mbit/s | 7 | 1 (ramp cut short) |');
+    expect(md).toContain('- vqmon h264-1080p30: 7 kept up (1.60 cores, main thread 0.25), 8 behind');
+    // c7g.xlarge: 7 streams on 2 vCPUs -> 14 on 4; 0.145 / 14 a stream-hour; 72 instances for 1,000 streams.
+    expect(md).toContain('| c7g.xlarge | 4 | aarch64 | $0.1450 | scaled, other arch | 14 | $0.0104 | $7,621 | 2 | $0.0725 | $52,925 |');
+    expect(md).not.toContain('undefined');
+    expect(md).not.toContain('NaN');
+  });
+
+  it('says so when batching does not pay', () => {
+    const r = results();
+    r.fanout.modes[1]!.fps = 3900;
+    expect(renderReport(r)).toContain('**Batching is not faster than a task per frame here**');
+  });
+
+  it('a failed section is listed', () => {
+    const r = { ...results(), errors: [{ section: 'kernels', message: 'cmake is not installed\nmore' }] };
+    expect(renderReport(r)).toContain('- kernels: cmake is not installed');
+  });
+});
+
+describe('chart', () => {
+  it('nice ticks cover the range in round steps', () => {
+    expect(niceTicks(9)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(niceTicks(0.9)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(0)).toEqual([0, 1]);
+  });
+
+  it('an SVG with a bar per case, a line per series with its ideal, and escaped text', () => {
+    expect(esc('a<b & "c"')).toBe('a&lt;b &amp; &quot;c&quot;');
+    const svg = chartSvg(chartData(results()));
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(svg.match(/<rect /g)).toHaveLength(1 + 3); // background + 3 bars
+    expect(svg.match(/<polyline /g)).toHaveLength(2);
+    expect(svg.match(/stroke-dasharray="5 4"/g)).toHaveLength(3); // 2 ideals + legend
+    expect(svg).toContain('>0.90x<');
+    expect(svg).not.toMatch(/NaN|undefined/);
+    // Every opened element is closed or self-closed.
+    const opened = (svg.match(/<(svg|text)\b/g) ?? []).length, closed = (svg.match(/<\/(svg|text)>/g) ?? []).length;
+    expect(opened).toBe(closed);
+  });
+});
