@@ -103,6 +103,11 @@ describe('segments across workers', () => {
     expect(plan.map((s) => s.start)).toEqual([0, 15]);
     expect(staggeredSegments(plan, 2, 30)!.map((s) => s.start)).toEqual([0, 7.5, 22.5]);
     expect(staggeredSegments(planSegments(70, 2), 2, 70)).toBeNull(); // three a worker already
+    // Short files: one segment of at least 5 s for as many workers as fit.
+    expect(planSegments(9, 2)).toHaveLength(1);
+    expect(planSegments(10, 2).map((s) => s.start)).toEqual([0, 5]);
+    expect(planSegments(30, 4)).toHaveLength(4);
+    expect(planSegments(12, 4)).toHaveLength(2);
     const cut = (a: number, b: number) => ({ start: a, end: b, videoStart: a, videoEnd: b, seekTo: a });
     // Keyframes every 2 s from 0.37: the even cut lands 0.63 s early (14.37), the staggered
     // ones at 7.37 and 22.37 (a 15 s middle segment, 7.37 + 7.63 s for the other worker).
