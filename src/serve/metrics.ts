@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics (prom-client, a registry of our own): per stream, read from the
  * supervisor's status at each scrape; events and webhook outcomes counted as they happen;
- * Node's process gauges (CPU, memory, event loop lag, handles) from collectDefaultMetrics.
+ * Node's process gauges (vqmon_process_* CPU, memory, fds; vqmon_nodejs_* event loop lag, heap, GC) from collectDefaultMetrics.
  *
  *   vqmon_frames_analyzed_total{stream}        vqmon_audio_windows_analyzed_total{stream}
  *   vqmon_stream_fps{stream}                   vqmon_stream_lag_seconds{stream}
@@ -34,7 +34,7 @@ export class Metrics {
 
   constructor(streams: () => StreamGaugeSource[], sseClients: () => number) {
     const r = this.registry;
-    collectDefaultMetrics({ register: r, prefix: 'vqmon_process_' });
+    collectDefaultMetrics({ register: r, prefix: 'vqmon_' }); // vqmon_process_*, vqmon_nodejs_*
     const perStream = (name: string, help: string, pick: (s: StreamGaugeSource) => number) => new Gauge({
       name, help, labelNames: ['stream'], registers: [r],
       collect() {
