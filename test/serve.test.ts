@@ -110,6 +110,9 @@ describe('vqmon serve: live stream through the API, SSE, webhook, store', () => 
       expect(added.status, JSON.stringify(added.body)).toBe(201);
       const id = added.body.id as string;
       expect(added.body.options).toEqual({ only: ['freeze'] });
+      // Beside it, a stream whose server is gone: retried with backoff, never in the way.
+      const gone = await call('POST', '/api/streams', { url: `${deadUrl}live.m3u8`, options: { reconnectDelay: 0.2 } });
+      expect(gone.status).toBe(201);
       await sleep(500);
       // Frozen 3-7 s, then 2 s of motion; the source stops at 9 s.
       ff = ffmpegLive(9, freezeVf(30, 3, 7), [...liveH264(30), '-f', 'mpegts', `${url}?pkt_size=1316`]);
@@ -133,6 +136,7 @@ describe('vqmon serve: live stream through the API, SSE, webhook, store', () => 
       const listed = await call('GET', `/api/events?stream=${id}&type=freeze`);
       expect(listed.status).toBe(200);
       expect(listed.body.events).toEqual([start, end]);
+      expect(stream.events.filter((e) => e.streamId === id).map((e) => e.type).sort()).toEqual(['freeze', 'freeze']);
       const db = new Database(join(dataDir, 'vqmon.db'), { readonly: true });
       const row = db.prepare('SELECT * FROM events WHERE id = ?').get(start.id) as Record<string, unknown>;
       db.close();
@@ -150,6 +154,14 @@ describe('vqmon serve: live stream through the API, SSE, webhook, store', () => 
       expect(String(metrics.body)).toContain(`vqmon_events_total{stream="${id}",type="freeze"} 1`);
       expect(Number(new RegExp(`vqmon_frames_analyzed_total\\{stream="${id}"\\} (\\d+)`).exec(String(metrics.body))?.[1])).toBeGreaterThan(150);
       expect(String(metrics.body)).toMatch(/vqmon_process_resident_memory_bytes \d+/);
+      // The stream that cannot open: retrying, its failures stored as input_error events.
+      const g = await call('GET', `/api/streams/${gone.body.id}`);
+      expect(g.body.status.state).toBe('retrying');
+      expect(g.body.status.inputErrors).toBeGreaterThan(1);
+      expect(g.body.status.lastError.code).toBe('ERR_VQMON_INPUT_OPEN');
+      const errors = (await call('GET', `/api/events?stream=${gone.body.id}`)).body.events as StoredEvent[];
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.every((e) => e.type === 'input_error')).toBe(true);
       // The dead hook was tried and is still retrying or gave up; it never held the live one.
       const deadStats = server.notifier.hookStats()[0]!;
       expect(deadStats.delivered).toBe(0);
