@@ -154,6 +154,13 @@ describe('vqmon serve: live stream through the API, SSE, webhook, store', () => 
       expect(String(metrics.body)).toContain(`vqmon_events_total{stream="${id}",type="freeze"} 1`);
       expect(Number(new RegExp(`vqmon_frames_analyzed_total\\{stream="${id}"\\} (\\d+)`).exec(String(metrics.body))?.[1])).toBeGreaterThan(150);
       expect(String(metrics.body)).toMatch(/vqmon_process_resident_memory_bytes \d+/);
+      // Pausing closes the stream's minute: its summary holds the frames and the freeze.
+      expect((await call('POST', `/api/streams/${id}/pause`)).body.status.state).toBe('paused');
+      const minutes = (await call('GET', `/api/streams/${id}/summaries`)).body.summaries as Array<{ frames: number; events: number }>;
+      expect(minutes.reduce((n, m) => n + m.frames, 0)).toBeGreaterThanOrEqual(s.body.status.videoFrames);
+      const defects = ((await call('GET', `/api/events?stream=${id}`)).body.events as StoredEvent[]).filter((e) => e.phase === 'start');
+      expect(defects.map((e) => e.type)).toContain('freeze');
+      expect(minutes.reduce((n, m) => n + m.events, 0)).toBe(defects.length);
       // The stream that cannot open: retrying, its failures stored as input_error events.
       const g = await call('GET', `/api/streams/${gone.body.id}`);
       expect(g.body.status.state).toBe('retrying');

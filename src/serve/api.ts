@@ -16,7 +16,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { isVqmonError, VqmonError } from '../errors.js';
 import type { Metrics } from './metrics.js';
 import type { Notifier } from './notify.js';
-import { answers, errorAnswer, eventsQuery, exportQuery, idParams, sseQuery, streamCreateSchema, streamUpdateSchema, type StreamOptions } from './schemas.js';
+import { answers, errorAnswer, eventsQuery, exportQuery, idParams, sseQuery, summariesQuery, streamCreateSchema, streamUpdateSchema, type StreamOptions } from './schemas.js';
 import { exportLines, type EventQuery, type Store, type StreamRow } from './store.js';
 import type { Supervisor } from './supervisor.js';
 
@@ -78,13 +78,21 @@ export function routes(ctx: ApiContext): Route[] {
       handler: (req) => withStatus(sup.get((req.params as { id: string }).id)) },
     { method: 'PATCH', url: '/api/streams/:id', summary: 'Rename a stream or replace its settings (a running stream is reopened with them)', schema: { params: idParams, body: streamUpdateSchema },
       answer: { status: 200, schema: answers.stream },
-      handler: async (req) => withStatus(await sup.update((req.params as { id: string }).id, req.body as { name?: string; options?: StreamOptions })) },
+      handler: (req) => withStatus(sup.update((req.params as { id: string }).id, req.body as { name?: string; options?: StreamOptions })) },
     { method: 'DELETE', url: '/api/streams/:id', summary: 'Stop watching a stream and forget it (its events stay)', schema: { params: idParams }, answer: { status: 204 },
-      handler: async (req, reply) => { await sup.remove((req.params as { id: string }).id); return reply.code(204).send(); } },
+      handler: (req, reply) => { sup.remove((req.params as { id: string }).id); return reply.code(204).send(); } },
     { method: 'POST', url: '/api/streams/:id/pause', summary: 'Stop watching, keep the stream', schema: { params: idParams }, answer: { status: 200, schema: answers.stream },
-      handler: async (req) => withStatus(await sup.setPaused((req.params as { id: string }).id, true)) },
+      handler: (req) => withStatus(sup.setPaused((req.params as { id: string }).id, true)) },
     { method: 'POST', url: '/api/streams/:id/resume', summary: 'Watch a paused stream again', schema: { params: idParams }, answer: { status: 200, schema: answers.stream },
-      handler: async (req) => withStatus(await sup.setPaused((req.params as { id: string }).id, false)) },
+      handler: (req) => withStatus(sup.setPaused((req.params as { id: string }).id, false)) },
+    { method: 'GET', url: '/api/streams/:id/summaries', summary: 'Per-minute summaries of a stream (frames, audio windows, dropped packets, decoder and input errors, events, worst lag)',
+      schema: { params: idParams, querystring: summariesQuery }, answer: { status: 200, schema: answers.summaries },
+      handler: (req) => {
+        const id = (req.params as { id: string }).id, q = req.query as { from?: string; to?: string };
+        sup.get(id);
+        const from = time(q.from, 'from'), to = time(q.to, 'to');
+        return { summaries: store.minutes(id, from === undefined ? undefined : Math.floor(from / 60_000), to === undefined ? undefined : Math.ceil(to / 60_000)) };
+      } },
     { method: 'GET', url: '/api/events', summary: 'Stored events by stream, type and time (oldest first)', schema: { querystring: eventsQuery }, answer: { status: 200, schema: answers.events },
       handler: (req) => ({ events: store.events(eventQuery(req.query as Parameters<typeof eventQuery>[0])) }) },
     { method: 'GET', url: '/api/events/export', summary: 'Stored events as CSV or NDJSON', schema: { querystring: exportQuery }, answer: { status: 200, type: 'text/csv, application/x-ndjson' },
@@ -155,7 +163,7 @@ export function buildApi(ctx: ApiContext): FastifyInstance {
     }
     if (isVqmonError(err)) return reply.code(STATUS[err.code] ?? 400).send({ error: { code: err.code, message: err.message } });
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) req.log.error(err);
+    if (status === 500) console.error(`vqmon: ${req.method} ${req.url.split('?')[0]}: ${err.stack ?? err.message}`);
     const badJson = err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError;
     const message = badJson ? `the body is not valid JSON (${err.message})` : status === 500 ? 'internal error (logged by the server)' : err.message;
     return reply.code(status).send({ error: { code: status === 500 ? 'ERR_VQMON_INTERNAL' : badJson ? 'ERR_VQMON_INVALID_ARG' : err.code ?? 'ERR_VQMON_INVALID_ARG', message } });

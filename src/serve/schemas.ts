@@ -50,6 +50,11 @@ export const eventsQuery = closed({
 
 export const exportQuery = { ...eventsQuery, properties: { ...eventsQuery.properties, format: { type: 'string', enum: ['csv', 'ndjson'], default: 'ndjson' }, limit: { type: 'integer', minimum: 1 } } } as const;
 
+export const summariesQuery = closed({
+  from: { type: 'string', maxLength: 40, description: 'ISO 8601 time or epoch ms, inclusive (whole minutes)' },
+  to: { type: 'string', maxLength: 40, description: 'ISO 8601 time or epoch ms, exclusive (whole minutes)' },
+});
+
 export const sseQuery = closed({
   stream: { type: 'string', maxLength: 64 },
   type: { type: 'string', maxLength: 64 },
@@ -86,4 +91,7 @@ const streamAnswer = {
 export const errorAnswer = { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } } as const;
 
 export const answers = { stream: streamAnswer, streams: { type: 'object', properties: { streams: { type: 'array', items: streamAnswer } } },
-  events: { type: 'object', properties: { events: { type: 'array', items: storedEvent } } }, event: storedEvent } as const;
+  events: { type: 'object', properties: { events: { type: 'array', items: storedEvent } } }, event: storedEvent,
+  summaries: { type: 'object', properties: { summaries: { type: 'array', items: { type: 'object', properties: {
+    streamId: { type: 'string' }, minute: { type: 'integer', description: 'epoch minute' }, frames: { type: 'integer' }, audioWindows: { type: 'integer' },
+    droppedPackets: { type: 'integer' }, decoderErrors: { type: 'integer' }, inputErrors: { type: 'integer' }, events: { type: 'integer' }, maxLag: num } } } } } } as const;

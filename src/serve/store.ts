@@ -221,6 +221,7 @@ export class Store {
     this.q.upsertMinute.run(m);
   }
 
+  /** Summaries of minutes in [from, to) (epoch minutes). */
   minutes(streamId: string, from = 0, to = Number.MAX_SAFE_INTEGER): MinuteSummary[] {
     return (this.db.prepare(`SELECT stream_id AS streamId, minute, frames, audio_windows AS audioWindows, dropped_packets AS droppedPackets,
       decoder_errors AS decoderErrors, input_errors AS inputErrors, events, max_lag AS maxLag FROM minute_summaries

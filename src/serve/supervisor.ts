@@ -59,6 +59,8 @@ export class Supervisor {
   private readonly monitor: Monitor;
   private readonly byUrl = new Map<string, string>();
   private readonly tracked = new Map<string, Tracked>();
+  /** Inputs being stopped, by URL: resolved once their read in flight has returned. */
+  private readonly closing = new Map<string, Promise<void>>();
   private readonly sampler: NodeJS.Timeout;
   private closed = false;
 
@@ -81,13 +83,28 @@ export class Supervisor {
     }
   }
 
+  /** Opens the stream's input, once the input it had before (same URL) has let go of it. */
   private watch(s: StreamRow) {
-    this.tracked.set(s.id, { samples: [], last: null, minute: newMinute(Math.floor(Date.now() / 60_000)), stalled: false });
-    this.monitor.add(s.url, s.options);
+    const t: Tracked = { samples: [], last: null, minute: newMinute(Math.floor(Date.now() / 60_000)), stalled: false };
+    this.tracked.set(s.id, t);
+    const pending = this.closing.get(s.url);
+    if (!pending) return this.monitor.add(s.url, s.options);
+    void pending.then(() => {
+      if (this.tracked.get(s.id) === t && !this.closed) this.monitor.add(s.url, s.options);
+    });
   }
 
-  private async unwatch(s: StreamRow) {
-    await this.monitor.remove(s.url);
+  /**
+   * Stops the stream's input: its runs end now (phase end events stored and sent before this
+   * returns). Not awaited: a quiet source holds its read in flight up to the open timeout,
+   * and the API does not wait for that; a new input on the same URL does (watch()).
+   */
+  private unwatch(s: StreamRow) {
+    this.sample(); // its counters up to now, into its minute
+    const done: Promise<void> = this.monitor.remove(s.url).catch(() => undefined).finally(() => {
+      if (this.closing.get(s.url) === done) this.closing.delete(s.url);
+    });
+    this.closing.set(s.url, done);
     this.flushMinute(s.id);
     this.tracked.delete(s.id);
   }
@@ -119,40 +136,40 @@ export class Supervisor {
   }
 
   /** New name and/or settings; a running stream is reopened with the new settings. */
-  async update(id: string, patch: { name?: string; options?: StreamOptions }): Promise<StreamRow> {
+  update(id: string, patch: { name?: string; options?: StreamOptions }): StreamRow {
     const s = this.get(id);
     if (patch.options) checkLiveOptions({ ...this.o.defaults, ...patch.options });
     const next: StreamRow = { ...s, name: patch.name ?? s.name, options: patch.options ?? s.options, updatedAt: Date.now() };
     this.store.updateStream(next);
     if (patch.options && !s.paused) {
-      await this.unwatch(s);
+      this.unwatch(s);
       this.watch(next);
     }
     return next;
   }
 
-  async setPaused(id: string, paused: boolean): Promise<StreamRow> {
+  setPaused(id: string, paused: boolean): StreamRow {
     const s = this.get(id);
     if (s.paused === paused) return s;
     const next = { ...s, paused, updatedAt: Date.now() };
     this.store.updateStream(next);
-    if (paused) await this.unwatch(s);
+    if (paused) this.unwatch(s);
     else this.watch(next);
     return next;
   }
 
   /** Stops watching and forgets the stream; its stored events stay. */
-  async remove(id: string): Promise<void> {
+  remove(id: string): void {
     const s = this.get(id);
     this.store.deleteStream(id);
-    if (!s.paused) await this.unwatch(s);
+    if (!s.paused) this.unwatch(s);
     this.byUrl.delete(s.url);
   }
 
   status(s: StreamRow): StreamStatus {
     const t = this.tracked.get(s.id);
     const i = t ? this.monitor.stats().inputs.find((x) => x.url === s.url) : undefined;
-    return { state: s.paused ? 'paused' : i?.state ?? 'stopped', stalled: t?.stalled ?? false, fps: t ? fps(t.samples) : 0,
+    return { state: s.paused ? 'paused' : i?.state ?? (t ? 'connecting' : 'stopped'), stalled: t?.stalled ?? false, fps: t ? fps(t.samples) : 0,
       videoFrames: i?.videoFrames ?? 0, audioWindows: i?.audioWindows ?? 0, decoderErrors: i?.decoderErrors ?? 0,
       inputErrors: i?.inputErrors ?? 0, droppedPackets: i?.droppedPackets ?? 0, lagSec: i?.lagSec ?? 0, maxLagSec: i?.maxLagSec ?? 0,
       mediaTime: i?.mediaTime ?? 0, lastError: i?.lastError ?? null };
@@ -234,7 +251,7 @@ export class Supervisor {
     clearInterval(this.sampler);
     this.sample();
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.monitor.close(), new Promise((r) => { timer = setTimeout(r, waitMs); })]);
+    await Promise.race([Promise.all([this.monitor.close(), ...this.closing.values()]), new Promise((r) => { timer = setTimeout(r, waitMs); })]);
     clearTimeout(timer);
     for (const id of this.tracked.keys()) this.flushMinute(id);
   }
