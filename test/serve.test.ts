@@ -330,6 +330,11 @@ describe('vqmon serve: killed and restarted', () => {
         const ev = (await call1('GET', '/api/events?type=freeze')).body.events as StoredEvent[];
         return ev.some((e) => e.phase === 'end') ? ev : undefined;
       }, 15_000);
+      // The stream's own freeze.minDuration (1 s, default 2 s) is the one applied: phase start
+      // comes once the run has lasted 1 s.
+      const firstStart = before.find((e) => e.phase === 'start')!;
+      expect(firstStart.duration).toBeGreaterThanOrEqual(1);
+      expect(firstStart.duration).toBeLessThan(1.5);
       first.child.kill('SIGKILL');
       await new Promise((r) => first.child.once('exit', r));
 
