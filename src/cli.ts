@@ -145,9 +145,9 @@ async function serve(args: Args): Promise<number> {
 
 async function main(): Promise<number> {
   const args = parse(process.argv.slice(2));
-  if (args.command === 'watch') return watch(args);
   if (args.command === 'serve') return serve(args);
   if (args.host ?? args.port ?? args.dataDir ?? args.token) throw usage('--host, --port, --data-dir and --token are serve options');
+  if (args.command === 'watch') return watch(args);
   if (args.command !== 'analyze' || !args.input) throw usage(args.command && args.command !== 'analyze' ? `unknown command ${args.command}` : 'missing input');
   if (args.json && args.ndjson) throw usage('--json and --ndjson exclude each other');
   const { analyze } = await import('./analyze/analyze.js');

@@ -5,9 +5,9 @@
  * receiver checks, and found in the store (API and SQLite); bad requests; a server killed
  * with SIGKILL and restarted on the same data directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 
@@ -270,6 +270,74 @@ describe('vqmon serve: requests', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/streams', '/api/streams/{id}', '/api/streams/{id}/pause', '/api/events', '/api/events/stream', '/health', '/metrics']));
     expect(doc.paths['/api/streams'].post.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
   });
+});
+
+describe('vqmon serve: command line and config', () => {
+  const cli = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, [join(root, 'dist/cli.js'), ...args],
+    { encoding: 'utf8', timeout: 30_000, env: { ...process.env, VQMON_TOKEN: '', ...env } });
+
+  it('bad settings exit 2 before anything starts, naming the setting', () => {
+    const dir = tempDir('serve-cli');
+    const bad = (args: string[], pattern: RegExp) => {
+      const r = cli(args);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(pattern);
+    };
+    bad(['serve', '--port', 'http'], /--port must be an integer in \[0, 65535\]/);
+    bad(['serve', '--port', '70000'], /--port must be an integer/);
+    bad(['serve', '--data-dir', dir, '--token', 'short'], /the token must be 16 to 512 printable characters/);
+    writeFileSync(join(dir, 'a.yaml'), 'port: 0\nwebhook:\n  retries: 3\n');
+    bad(['serve', '--config', join(dir, 'a.yaml')], /webhook: unknown setting 'retries'; settings: attempts, firstDelay/);
+    writeFileSync(join(dir, 'b.yaml'), 'defaults:\n  freeze: { minDuration: -2 }\n');
+    bad(['serve', '--config', join(dir, 'b.yaml')], /freeze.minDuration must be a number/);
+    writeFileSync(join(dir, 'c.yaml'), 'webhooks:\n  - url: ftp://x\n    secret: 0123456789abcdef\n');
+    bad(['serve', '--config', join(dir, 'c.yaml')], /webhooks\[0\].url must be an http:\/\/ or https:\/\/ URL/);
+    writeFileSync(join(dir, 'd.yaml'), 'port: [1\n');
+    bad(['serve', '--config', join(dir, 'd.yaml')], /cannot read config/);
+    bad(['serve', '--only', 'freeze'], /serve takes --host, --port/);
+    bad(['watch', 'udp://127.0.0.1:1', '--port', '1'], /--host, --port, --data-dir and --token are serve options/);
+  });
+
+  it('the token is generated at the first start, printed once, and the same after a restart; VQMON_TOKEN overrides it', async () => {
+    const dir = tempDir('serve-token');
+    const start = (env: Record<string, string> = {}) => {
+      const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve', '--port', '0', '--data-dir', dir],
+        { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, VQMON_TOKEN: '', ...env } });
+      let log = '';
+      const url = new Promise<string>((ok, fail) => {
+        child.stderr!.on('data', (c: Buffer) => {
+          log += c.toString();
+          const m = /serving on (http:\/\/\S+)/.exec(log);
+          if (m) ok(m[1]!);
+        });
+        child.on('exit', (code) => fail(new Error(`exited ${code}: ${log}`)));
+      });
+      const stop = async () => {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        return exited;
+      };
+      return { url, log: () => log, stop };
+    };
+    const a = start();
+    const urlA = await a.url;
+    const token = /API token \(shown only now; kept in (\S+)\):\n(\S+)\n/.exec(a.log());
+    expect(token, a.log()).not.toBeNull();
+    expect(token![1]).toBe(join(dir, 'token'));
+    expect(statSync(token![1]!).mode & 0o777).toBe(0o600);
+    expect((await api(urlA, token![2]!)('GET', '/api/streams')).status).toBe(200);
+    expect(await a.stop()).toBe(0);
+    const b = start();
+    const urlB = await b.url;
+    expect(b.log()).not.toContain('API token');
+    expect((await api(urlB, token![2]!)('GET', '/api/streams')).status).toBe(200);
+    expect(await b.stop()).toBe(0);
+    const c = start({ VQMON_TOKEN: TOKEN });
+    const urlC = await c.url;
+    expect((await api(urlC, token![2]!)('GET', '/api/streams')).status).toBe(401);
+    expect((await api(urlC, TOKEN)('GET', '/api/streams')).status).toBe(200);
+    expect(await c.stop()).toBe(0);
+  }, 60_000);
 });
 
 describe('vqmon serve: store', () => {

@@ -69,7 +69,7 @@ export function loadConfig(file: string | undefined, overrides: Partial<Pick<Ser
   const port = checkPort(overrides.port ?? c.port ?? 7878);
   const dataDir = overrides.dataDir ?? c.dataDir ?? './vqmon-data';
   if (typeof dataDir !== 'string' || !dataDir) throw invalid(`${where}: dataDir must be a directory path`);
-  const token = overrides.token ?? process.env.VQMON_TOKEN ?? c.token;
+  const token = overrides.token ?? (process.env.VQMON_TOKEN || undefined) ?? c.token; // an empty VQMON_TOKEN is unset
   if (token !== undefined && (typeof token !== 'string' || !/^[\x21-\x7e]{16,512}$/.test(token))) {
     throw invalid('the token must be 16 to 512 printable characters without spaces');
   }
