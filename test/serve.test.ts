@@ -419,6 +419,13 @@ describe('vqmon serve: killed and restarted', () => {
         return ev.find((e) => e.phase === 'start');
       }, 20_000);
       expect(after.streamId).toBe(added.body.id);
+      // New settings reopen the input on the same UDP port (once the old one let go): frames flow again.
+      const patched = await call2('PATCH', `/api/streams/${added.body.id}`, { options: { only: ['freeze', 'black'], stallTimeout: 2 } });
+      expect(patched.body.options).toEqual({ only: ['freeze', 'black'], stallTimeout: 2 });
+      await until('frames on the reopened input', async () => {
+        const st = (await call2('GET', `/api/streams/${added.body.id}`)).body.status as { state: string; videoFrames: number };
+        return st.state === 'live' && st.videoFrames > 30 ? true : undefined;
+      }, 5_000);
       expect((await call2('GET', '/api/events?type=freeze')).body.events.slice(0, before.length)).toEqual(before);
     } finally {
       ff?.kill();
