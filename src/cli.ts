@@ -4,6 +4,7 @@
  *   vqmon analyze <file-or-url> [--json | --ndjson] [--only freeze,black,...] [--config file.json] [--threads N]
  *   vqmon watch <url>... [--ndjson] [--only freeze,black,...] [--config file.json]
  *   vqmon bench [--quick] [...]   the benchmark suite (bench/run.mjs; in a checkout of the repository)
+ *   vqmon serve [--host 127.0.0.1] [--port N] [--data-dir DIR] [--token T] [--config vqmon.yaml]
  * Exit codes: 0 no defects (watch: stopped by Ctrl-C / SIGTERM), 1 defects found, 2 error.
  */
 // beamcoder's async calls run on libuv's shared threadpool, sized once at its first use.
@@ -25,9 +26,15 @@ const USAGE = `usage:
                               retried with backoff (input_error events)
   vqmon bench [--quick] [--write-results] [--instance NAME] [--only sections] [--help]
                               the benchmark suite against FFmpeg (bench/run.mjs, from a checkout)
+  vqmon serve [--host 127.0.0.1] [--port 7878] [--data-dir ./vqmon-data] [--token T]
+              [--config vqmon.yaml]
+                              the monitor service: HTTP API (/api/streams, /api/events), Server-Sent
+                              Events, webhooks, /metrics, SQLite store; token also from VQMON_TOKEN,
+                              else generated at the first start and printed once
 exit codes: 0 no defects (watch: stopped), 1 defects found, 2 error`;
 
-interface Args { command?: string; input?: string; inputs: string[]; json: boolean; ndjson: boolean; only?: string[]; config?: string; threads?: number }
+interface Args { command?: string; input?: string; inputs: string[]; json: boolean; ndjson: boolean; only?: string[]; config?: string; threads?: number;
+  host?: string; port?: string; dataDir?: string; token?: string }
 
 function parse(argv: string[]): Args {
   const a: Args = { json: false, ndjson: false, inputs: [] };
@@ -43,6 +50,10 @@ function parse(argv: string[]): Args {
     else if (x === '--only') a.only = value().split(',').map((s) => s.trim()).filter(Boolean);
     else if (x === '--config') a.config = value();
     else if (x === '--threads') a.threads = Number(value());
+    else if (x === '--host') a.host = value();
+    else if (x === '--port') a.port = value();
+    else if (x === '--data-dir') a.dataDir = value();
+    else if (x === '--token') a.token = value();
     else if (x === '-h' || x === '--help') { console.log(USAGE); process.exit(0); }
     else if (x.startsWith('-')) throw usage(`unknown option ${x}`);
     else if (!a.command) a.command = x;
@@ -130,9 +141,39 @@ async function bench(argv: string[]): Promise<number> {
   return new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 2)));
 }
 
+async function serve(args: Args): Promise<number> {
+  if (args.json || args.ndjson || args.only || args.threads !== undefined || args.input) {
+    throw usage('serve takes --host, --port, --data-dir, --token and --config (detector settings go in the config or per stream)');
+  }
+  const { loadConfig, checkPort } = await import('./serve/config.js');
+  const { startServer } = await import('./serve/server.js');
+  const port = args.port === undefined ? undefined : checkPort(/^\d+$/.test(args.port) ? Number(args.port) : NaN, '--port');
+  const config = loadConfig(args.config, { ...(args.host ? { host: args.host } : {}), ...(port !== undefined ? { port } : {}),
+    ...(args.dataDir ? { dataDir: args.dataDir } : {}), ...(args.token ? { token: args.token } : {}) });
+  const server = await startServer(config);
+  if (server.tokenCreated) {
+    process.stderr.write(`vqmon: API token (shown only now; kept in ${server.tokenFile}):\n${server.token}\n`);
+  }
+  process.stderr.write(`vqmon: serving on ${server.url} (data: ${config.dataDir}, ${server.supervisor.list().length} streams)\n`);
+  const stop = (signal: string) => {
+    process.stderr.write(`vqmon: ${signal}: stopping\n`);
+    // A second signal does not wait for the drain.
+    process.once(signal, () => process.exit(1));
+    server.close().then(() => process.exit(0), (e: unknown) => {
+      console.error(`vqmon: shutdown: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    });
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  return new Promise<number>(() => {}); // until a signal
+}
+
 async function main(): Promise<number> {
   if (process.argv[2] === 'bench') return bench(process.argv.slice(3));
   const args = parse(process.argv.slice(2));
+  if (args.command === 'serve') return serve(args);
+  if (args.host ?? args.port ?? args.dataDir ?? args.token) throw usage('--host, --port, --data-dir and --token are serve options');
   if (args.command === 'watch') return watch(args);
   if (args.command !== 'analyze' || !args.input) throw usage(args.command && args.command !== 'analyze' ? `unknown command ${args.command}` : 'missing input');
   if (args.json && args.ndjson) throw usage('--json and --ndjson exclude each other');

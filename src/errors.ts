@@ -15,7 +15,10 @@ export type VqmonErrorCode =
   | 'ERR_VQMON_INPUT_NO_STREAMS'
   | 'ERR_VQMON_UNSUPPORTED_CODEC'
   | 'ERR_VQMON_DECODE_FAILED'
-  | 'ERR_VQMON_ABORTED';
+  | 'ERR_VQMON_ABORTED'
+  | 'ERR_VQMON_NOT_FOUND'
+  | 'ERR_VQMON_CONFLICT'
+  | 'ERR_VQMON_UNAUTHORIZED';
 
 export class VqmonError extends Error {
   readonly code: VqmonErrorCode;

@@ -48,6 +48,8 @@ export interface InputStats {
   /** Video frames and 50 ms audio windows analysed. */
   videoFrames: number;
   audioWindows: number;
+  /** Video packets the decoder refused, and frames it decoded but flagged as damaged (concealed). */
+  decoderErrors: number;
   /** Packets read but not analysed because processing fell behind real time, and the spans of them. */
   droppedPackets: number;
   dropSpans: number;
@@ -95,7 +97,7 @@ export class LiveInput {
   private ended = false;
   /** The latest packet timestamp read, in stream seconds (HLS repeats on reopening are skipped). */
   private lastStreamSec: number | null = null;
-  private readonly counts = { sessions: 0, inputErrors: 0, packets: 0, videoFrames: 0, audioWindows: 0, droppedPackets: 0, dropSpans: 0 };
+  private readonly counts = { sessions: 0, inputErrors: 0, packets: 0, videoFrames: 0, audioWindows: 0, decoderErrors: 0, droppedPackets: 0, dropSpans: 0 };
   private lastError: InputStats['lastError'] = null;
   private watchdog: NodeJS.Timeout | null = null;
   private wake: (() => void) | null = null;
@@ -293,6 +295,7 @@ export class LiveInput {
           awaitingKey = false;
           // A packet the decoder refuses is damage at its time (corruption's decoder evidence).
           const decoded = await vdec.decode(p).catch(() => {
+            this.counts.decoderErrors++;
             if (p.pts !== null) this.refused.push(seconds(p.pts, vs!.time_base) + this.base);
             return { frames: [] };
           });
@@ -358,6 +361,7 @@ export class LiveInput {
     const views = frames.map(videoView);
     const times = Float64Array.from(frames, (f) => seconds(f.best_effort_timestamp ?? f.pts, tb) + this.base);
     const corrupt = Uint8Array.from(frames, (f) => (decodeDamaged(f) ? 1 : 0));
+    for (const c of corrupt) this.counts.decoderErrors += c;
     const key = Uint8Array.from(frames, (f) => (intraFrame(f) ? 1 : 0));
     const options = kernelVideoOptions(this.options.black, this.options.freeze, (frames[0]!.format ?? '').startsWith('yuvj'));
     for (let s = 0; s < views.length; s += BATCH) {

@@ -34,11 +34,17 @@ export class Monitor extends EventEmitter {
     this.queue = new EventQueue(options.maxQueuedEvents ?? liveDefaults.maxQueuedEvents);
   }
 
-  /** Starts watching `url` (no-op when it is already watched); throws ERR_VQMON_INVALID_ARG for a URL that is not a live input. */
-  add(url: string): void {
+  /**
+   * Starts watching `url` (no-op when it is already watched); throws ERR_VQMON_INVALID_ARG for
+   * a URL that is not a live input, or for `options` out of range. `options` are this input's
+   * own settings over the monitor's (top-level keys: a detector's object replaces the monitor's).
+   */
+  add(url: string, options?: Omit<LiveOptions, 'maxQueuedEvents'>): void {
     checkLiveUrl(url);
+    const merged = options ? { ...this.options, ...options } : this.options;
+    if (options) checkLiveOptions(merged);
     if (this.closed || this.inputs.has(url)) return;
-    this.inputs.set(url, new LiveInput(url, this.options, (e) => this.push(e)));
+    this.inputs.set(url, new LiveInput(url, merged, (e) => this.push(e)));
   }
 
   /** Stops watching `url`: runs in progress end at once; resolves once its read in flight has returned. */

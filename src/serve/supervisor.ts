@@ -1,0 +1,267 @@
+/**
+ * The service's streams on one live Monitor (src/live/monitor.ts): each stored stream that
+ * is not paused is one input with its own settings over the service's defaults. Adding,
+ * changing, pausing and removing a stream go to the store first, then to the monitor, so
+ * the store always holds the set to resume after a restart.
+ *
+ * Every event is stored (committed) before it is published to SSE and webhooks, so an
+ * event anyone was told about is in the store, killed process or not.
+ *
+ * Supervision is the live input's own: a stream that fails to open or read is retried with
+ * backoff (input_error events, state `retrying`), a stream that stops delivering is a
+ * `stall`; each input runs its own read loop, so one bad stream does not hold up another.
+ *
+ * Once a second the supervisor samples each input's counters: frames per second over the
+ * last 5 s for status and /metrics, and per-minute summaries (frames, audio windows,
+ * dropped packets, decoder and input errors, events, worst lag) written at each minute's end.
+ */
+import { randomBytes } from 'node:crypto';
+
+import { VqmonError } from '../errors.js';
+import { createMonitor, type InputStats, type LiveEvent, type Monitor } from '../live/monitor.js';
+import { checkLiveOptions, checkLiveUrl, type LiveOptions } from '../live/options.js';
+import type { StreamGaugeSource } from './metrics.js';
+import type { StreamOptions } from './schemas.js';
+import type { StoredEvent, StreamRow, Store } from './store.js';
+
+export interface StreamStatus {
+  state: InputStats['state'] | 'paused';
+  stalled: boolean;
+  fps: number;
+  videoFrames: number;
+  audioWindows: number;
+  decoderErrors: number;
+  inputErrors: number;
+  droppedPackets: number;
+  lagSec: number;
+  maxLagSec: number;
+  mediaTime: number;
+  lastError: { code: string; message: string } | null;
+}
+
+export interface SupervisorOptions {
+  /** Settings every stream starts from (a stream's own options replace these key by key). */
+  defaults?: StreamOptions;
+  /** Called with every stored event, after it is committed. */
+  publish?: (e: StoredEvent) => void;
+  /** Called for each event's phase start (a defect), after it is stored. */
+  onDefect?: (streamId: string, type: string) => void;
+}
+
+interface Sample { at: number; frames: number }
+interface Minute { minute: number; frames: number; audioWindows: number; droppedPackets: number; decoderErrors: number; inputErrors: number; events: number; maxLag: number }
+interface Tracked { samples: Sample[]; last: InputStats | null; minute: Minute; stalled: boolean }
+
+const newMinute = (minute: number): Minute => ({ minute, frames: 0, audioWindows: 0, droppedPackets: 0, decoderErrors: 0, inputErrors: 0, events: 0, maxLag: 0 });
+const notFound = (id: string) => new VqmonError('ERR_VQMON_NOT_FOUND', `no stream with id '${id}' (GET /api/streams lists them)`);
+
+export class Supervisor {
+  private readonly monitor: Monitor;
+  private readonly byUrl = new Map<string, string>();
+  private readonly tracked = new Map<string, Tracked>();
+  /** Inputs being stopped, by URL: resolved once their read in flight has returned. */
+  private readonly closing = new Map<string, Promise<void>>();
+  private readonly sampler: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly store: Store, private readonly o: SupervisorOptions = {}) {
+    const defaults = o.defaults ?? {};
+    checkLiveOptions(defaults);
+    // Events are taken from the emitter, synchronously; the async iterator's queue is not
+    // read here, so it is kept at one event (it sheds in constant time).
+    this.monitor = createMonitor({ ...defaults, maxQueuedEvents: 1 });
+    this.monitor.on('event', (e: LiveEvent) => this.onEvent(e));
+    this.sampler = setInterval(() => this.sample(), 1000);
+    this.sampler.unref();
+  }
+
+  /** Starts every stored stream that is not paused (after a restart: the same set as before). */
+  start(): void {
+    for (const s of this.store.listStreams()) {
+      this.byUrl.set(s.url, s.id);
+      if (!s.paused) this.watch(s);
+    }
+  }
+
+  /** Opens the stream's input, once the input it had before (same URL) has let go of it. */
+  private watch(s: StreamRow) {
+    const t: Tracked = { samples: [], last: null, minute: newMinute(Math.floor(Date.now() / 60_000)), stalled: false };
+    this.tracked.set(s.id, t);
+    const pending = this.closing.get(s.url);
+    if (!pending) return this.monitor.add(s.url, s.options);
+    void pending.then(() => {
+      if (this.tracked.get(s.id) === t && !this.closed) this.monitor.add(s.url, s.options);
+    });
+  }
+
+  /**
+   * Stops the stream's input: its runs end now (phase end events stored and sent before this
+   * returns). Not awaited: a quiet source holds its read in flight up to the open timeout,
+   * and the API does not wait for that; a new input on the same URL does (watch()).
+   */
+  private unwatch(s: StreamRow) {
+    this.sample(); // its counters up to now, into its minute
+    const done: Promise<void> = this.monitor.remove(s.url).catch(() => undefined).finally(() => {
+      if (this.closing.get(s.url) === done) this.closing.delete(s.url);
+    });
+    this.closing.set(s.url, done);
+    this.flushMinute(s.id);
+    this.tracked.delete(s.id);
+  }
+
+  list(): StreamRow[] {
+    return this.store.listStreams();
+  }
+
+  get(id: string): StreamRow {
+    const s = this.store.getStream(id);
+    if (!s) throw notFound(id);
+    return s;
+  }
+
+  /** Throws ERR_VQMON_INVALID_ARG (URL, options), ERR_VQMON_CONFLICT (URL already watched). */
+  add(input: { url: string; name?: string; options?: StreamOptions; paused?: boolean }): StreamRow {
+    checkLiveUrl(input.url);
+    const options = input.options ?? {};
+    checkLiveOptions({ ...this.o.defaults, ...options });
+    const existing = this.store.streamByUrl(input.url);
+    if (existing) throw new VqmonError('ERR_VQMON_CONFLICT', `${input.url} is already watched as stream '${existing.id}'`);
+    const now = Date.now();
+    const s: StreamRow = { id: randomBytes(6).toString('base64url'), url: input.url, name: input.name ?? input.url, options,
+      paused: input.paused ?? false, createdAt: now, updatedAt: now };
+    this.store.insertStream(s);
+    this.byUrl.set(s.url, s.id);
+    if (!s.paused) this.watch(s);
+    return s;
+  }
+
+  /** New name and/or settings; a running stream is reopened with the new settings. */
+  update(id: string, patch: { name?: string; options?: StreamOptions }): StreamRow {
+    const s = this.get(id);
+    if (patch.options) checkLiveOptions({ ...this.o.defaults, ...patch.options });
+    const next: StreamRow = { ...s, name: patch.name ?? s.name, options: patch.options ?? s.options, updatedAt: Date.now() };
+    this.store.updateStream(next);
+    if (patch.options && !s.paused) {
+      this.unwatch(s);
+      this.watch(next);
+    }
+    return next;
+  }
+
+  setPaused(id: string, paused: boolean): StreamRow {
+    const s = this.get(id);
+    if (s.paused === paused) return s;
+    const next = { ...s, paused, updatedAt: Date.now() };
+    this.store.updateStream(next);
+    if (paused) this.unwatch(s);
+    else this.watch(next);
+    return next;
+  }
+
+  /** Stops watching and forgets the stream; its stored events stay. */
+  remove(id: string): void {
+    const s = this.get(id);
+    this.store.deleteStream(id);
+    if (!s.paused) this.unwatch(s);
+    this.byUrl.delete(s.url);
+  }
+
+  status(s: StreamRow): StreamStatus {
+    const t = this.tracked.get(s.id);
+    const i = t ? this.monitor.stats().inputs.find((x) => x.url === s.url) : undefined;
+    return { state: s.paused ? 'paused' : i?.state ?? (t ? 'connecting' : 'stopped'), stalled: t?.stalled ?? false, fps: t ? fps(t.samples) : 0,
+      videoFrames: i?.videoFrames ?? 0, audioWindows: i?.audioWindows ?? 0, decoderErrors: i?.decoderErrors ?? 0,
+      inputErrors: i?.inputErrors ?? 0, droppedPackets: i?.droppedPackets ?? 0, lagSec: i?.lagSec ?? 0, maxLagSec: i?.maxLagSec ?? 0,
+      mediaTime: i?.mediaTime ?? 0, lastError: i?.lastError ?? null };
+  }
+
+  /** Per-stream figures for /metrics. */
+  gauges(): StreamGaugeSource[] {
+    return this.list().filter((s) => !s.paused).map((s) => {
+      const st = this.status(s);
+      return { id: s.id, up: st.state === 'live' && !st.stalled, fps: st.fps, lagSec: st.lagSec, videoFrames: st.videoFrames,
+        audioWindows: st.audioWindows, decoderErrors: st.decoderErrors, inputErrors: st.inputErrors, droppedPackets: st.droppedPackets };
+    });
+  }
+
+  private onEvent(e: LiveEvent) {
+    const id = this.byUrl.get(e.input);
+    if (id === undefined) return;
+    let stored: StoredEvent;
+    try {
+      stored = this.store.insertEvent(id, e);
+    } catch (err) {
+      // Not stored, so not notified either: a notification always has its row.
+      console.error(`vqmon: storing a ${e.type} event of ${e.input} failed: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    const t = this.tracked.get(id);
+    if (e.type === 'stall' && t) t.stalled = e.phase === 'start';
+    if (e.phase === 'start') {
+      if (t) t.minute.events++;
+      this.o.onDefect?.(id, e.type);
+    }
+    this.o.publish?.(stored);
+  }
+
+  private sample() {
+    const now = Date.now(), minute = Math.floor(now / 60_000);
+    const inputs = new Map(this.monitor.stats().inputs.map((i) => [i.url, i]));
+    for (const s of this.list()) {
+      const t = this.tracked.get(s.id), i = inputs.get(s.url);
+      if (!t || !i) continue;
+      if (minute !== t.minute.minute) this.flushMinute(s.id, minute);
+      // Counters restart when an input is reopened: a drop means a new input.
+      const d = (k: 'videoFrames' | 'audioWindows' | 'droppedPackets' | 'decoderErrors' | 'inputErrors') => (t.last && i[k] >= t.last[k] ? i[k] - t.last[k] : i[k]);
+      const m = t.minute;
+      m.frames += d('videoFrames');
+      m.audioWindows += d('audioWindows');
+      m.droppedPackets += d('droppedPackets');
+      m.decoderErrors += d('decoderErrors');
+      m.inputErrors += d('inputErrors');
+      m.maxLag = Math.max(m.maxLag, i.lagSec);
+      t.last = i;
+      t.samples.push({ at: now, frames: i.videoFrames });
+      while (t.samples.length > 6) t.samples.shift();
+    }
+  }
+
+  private flushMinute(id: string, next?: number) {
+    const t = this.tracked.get(id);
+    if (!t) return;
+    const m = t.minute;
+    if (m.frames || m.audioWindows || m.events || m.inputErrors || m.droppedPackets) {
+      try {
+        this.store.addMinute({ streamId: id, ...m });
+      } catch (err) {
+        console.error(`vqmon: storing the minute summary of stream ${id} failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    t.minute = newMinute(next ?? m.minute);
+  }
+
+  /**
+   * Stops every input (runs in progress end at once: their phase end events are stored and
+   * published), flushes summaries. Waits up to `waitMs` for reads in flight to return (a
+   * quiet source holds one open up to its open timeout).
+   */
+  async close(waitMs = 2000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sampler);
+    this.sample();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all([this.monitor.close(), ...this.closing.values()]), new Promise((r) => { timer = setTimeout(r, waitMs); })]);
+    clearTimeout(timer);
+    for (const id of this.tracked.keys()) this.flushMinute(id);
+  }
+}
+
+/** Frames per second over the samples kept (about the last 5 s). */
+function fps(samples: Sample[]): number {
+  const a = samples[0], b = samples[samples.length - 1];
+  if (!a || !b || b.at === a.at || b.frames < a.frames) return 0;
+  return Math.round(((b.frames - a.frames) * 1000 / (b.at - a.at)) * 10) / 10;
+}
+
+export type { LiveOptions };
