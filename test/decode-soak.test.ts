@@ -7,20 +7,19 @@
  * many runs; a 300,000-frame run stays at 155-156 MiB from 150,000 on), so the bound is
  * 20 MiB: under half of what the leak adds, and twice the settling seen.
  */
-import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { clip } from './helpers/clips.js';
+import { run } from './helpers/run.js';
 
 const root = resolve(import.meta.dirname, '..');
 
 describe('decode soak', () => {
-  it.each(['lean', 'classic'])('RSS stays flat over 100,000 decoded frames (%s frames)', (mode) => {
+  it.each(['lean', 'classic'])('RSS stays flat over 100,000 decoded frames (%s frames)', async (mode) => {
     const file = clip('soak.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=128x72:rate=30:duration=200',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', 'OUT']);
-    const r = spawnSync(process.execPath, ['--expose-gc', join(root, 'test/fixtures/soak-decode.mjs'), file, '100000', mode],
-      { encoding: 'utf8', timeout: 240_000 });
+    const r = await run(process.execPath, ['--expose-gc', join(root, 'test/fixtures/soak-decode.mjs'), file, '100000', mode], { timeout: 240_000 });
     expect(r.status, r.stderr).toBe(0);
     const { frames, rssMiB } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { frames: number; rssMiB: Array<[number, number]> };
     expect(frames).toBeGreaterThanOrEqual(100000);

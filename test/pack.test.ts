@@ -6,12 +6,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { run } from './helpers/run.js';
+
 const root = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'vqmon-pack-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('npm pack', () => {
-  it('installs from the tarball without compiling and computes metrics', () => {
+  it('installs from the tarball without compiling and computes metrics', async () => {
     const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' })) as
       Array<{ filename: string; files: Array<{ path: string }> }>;
     const files = packed[0]!.files.map((f) => f.path);
@@ -27,7 +29,7 @@ describe('npm pack', () => {
     // beamcoder (a dependency, FFmpeg bindings) builds from source against the system FFmpeg,
     // and vqmon's install script patches and rebuilds it; nothing of vqmon's own compiles:
     // node-gyp-build finds the prebuild, so vqmon's package gets no build/.
-    const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', join(work, packed[0]!.filename)], { cwd: app, encoding: 'utf8' });
+    const install = await run('npm', ['install', '--no-audit', '--no-fund', join(work, packed[0]!.filename)], { cwd: app });
     expect(install.status, install.stderr).toBe(0);
     const pkg = join(app, 'node_modules/vqmon');
     expect(existsSync(join(pkg, 'build'))).toBe(false);
