@@ -25,6 +25,7 @@ export type {
 
 export { analyze, DETECTORS } from './analyze/analyze.js';
 export type { AnalyzeOptions, DetectorName, Report } from './analyze/analyze.js';
+export type { DetectorOptions } from './detectors/options.js';
 export type { StreamInfo } from './analyze/probe.js';
 export type { VqEvent } from './detectors/types.js';
 export { createMonitor, Monitor } from './live/monitor.js';

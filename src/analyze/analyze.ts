@@ -6,16 +6,17 @@
  */
 import { availableParallelism } from 'node:os';
 
-import { detectBlack, type BlackOptions } from '../detectors/black.js';
-import { detectBlockiness, type BlockinessOptions } from '../detectors/blockiness.js';
-import { avSyncDefaults, avSyncEvents, flashTimes, measureAvSync, type AvSyncMeasurement, type AvSyncOptions } from '../detectors/avsync.js';
+import { detectBlack } from '../detectors/black.js';
+import { detectBlockiness } from '../detectors/blockiness.js';
+import { avSyncDefaults, avSyncEvents, flashTimes, measureAvSync, type AvSyncMeasurement } from '../detectors/avsync.js';
 import { dropFreezeUnderBlack } from '../detectors/combine.js';
-import { detectClipping, clippingDefaults, type ClippingOptions } from '../detectors/clipping.js';
-import { checkCorruptionOptions, detectCorruption, type CorruptionOptions } from '../detectors/corruption.js';
-import { checkMissingOptions, detectMissing, withoutSpans, type MissingOptions } from '../detectors/missing.js';
-import { detectFreeze, type FreezeOptions } from '../detectors/freeze.js';
+import { detectClipping, clippingDefaults } from '../detectors/clipping.js';
+import { checkCorruptionOptions, detectCorruption } from '../detectors/corruption.js';
+import { checkMissingOptions, detectMissing, withoutSpans } from '../detectors/missing.js';
+import { detectFreeze } from '../detectors/freeze.js';
 import { checkGraphicsOptions } from '../detectors/graphics.js';
-import { detectSilence, type SilenceOptions } from '../detectors/silence.js';
+import type { DetectorOptions } from '../detectors/options.js';
+import { detectSilence } from '../detectors/silence.js';
 import { timelineGaps, timestampEvents } from '../detectors/timestamps.js';
 import type { VqEvent } from '../detectors/types.js';
 import { VqmonError } from '../errors.js';
@@ -31,18 +32,9 @@ import { stitchAudio, stitchGaps, stitchTimeline, stitchTones, stitchVideo } fro
 export const DETECTORS = ['freeze', 'black', 'blockiness', 'silence', 'clipping', 'av_sync', 'audio_missing', 'video_missing', 'corruption'] as const;
 export type DetectorName = (typeof DETECTORS)[number];
 
-export interface AnalyzeOptions {
+export interface AnalyzeOptions extends DetectorOptions {
   /** Detectors to run [all]. */
   only?: DetectorName[];
-  freeze?: FreezeOptions;
-  black?: BlackOptions;
-  blockiness?: BlockinessOptions;
-  silence?: SilenceOptions;
-  clipping?: ClippingOptions;
-  av_sync?: AvSyncOptions;
-  audio_missing?: MissingOptions;
-  video_missing?: MissingOptions;
-  corruption?: CorruptionOptions;
   /** Worker threads [cores]. */
   threads?: number;
   /** Audio window, seconds [0.05]. */

@@ -2,33 +2,19 @@
  * Options of createMonitor / vqmon watch, their defaults and their checks, and which URLs a
  * live input accepts.
  */
-import type { AvSyncOptions } from '../detectors/avsync.js';
-import type { BlackOptions } from '../detectors/black.js';
-import type { BlockinessOptions } from '../detectors/blockiness.js';
 import { checkGraphicsOptions } from '../detectors/graphics.js';
-import type { ClippingOptions } from '../detectors/clipping.js';
-import { checkCorruptionOptions, type CorruptionOptions } from '../detectors/corruption.js';
-import type { FreezeOptions } from '../detectors/freeze.js';
-import { checkMissingOptions, type MissingOptions } from '../detectors/missing.js';
-import type { SilenceOptions } from '../detectors/silence.js';
+import { checkCorruptionOptions } from '../detectors/corruption.js';
+import { checkMissingOptions } from '../detectors/missing.js';
+import type { DetectorOptions } from '../detectors/options.js';
 import { VqmonError } from '../errors.js';
 
 /** Detectors that run on live inputs (stall, input_error and the drop reports always do). */
 export const LIVE_DETECTORS = ['freeze', 'black', 'blockiness', 'silence', 'clipping', 'corruption', 'audio_missing', 'video_missing', 'av_sync'] as const;
 export type LiveDetectorName = (typeof LIVE_DETECTORS)[number];
 
-export interface LiveOptions {
+export interface LiveOptions extends DetectorOptions {
   /** Detectors to run [all of LIVE_DETECTORS]. */
   only?: LiveDetectorName[];
-  freeze?: FreezeOptions;
-  black?: BlackOptions;
-  blockiness?: BlockinessOptions;
-  silence?: SilenceOptions;
-  clipping?: ClippingOptions;
-  corruption?: CorruptionOptions;
-  audio_missing?: MissingOptions;
-  video_missing?: MissingOptions;
-  av_sync?: AvSyncOptions;
   /** Seconds without any packet that make a stall [2]. */
   stallTimeout?: number;
   /** First reconnection delay, doubled after each failure up to 30 s [1]. */
