@@ -211,7 +211,11 @@ describe('vqmon serve: requests', () => {
     expect((await api(server.url, `${TOKEN}x`)('GET', '/api/streams')).status).toBe(401);
     // The query-string token is for the event stream and the dashboard only.
     expect((await fetch(`${server.url}/api/streams?access_token=${TOKEN}`)).status).toBe(401);
-    expect((await fetch(`${server.url}/?access_token=${TOKEN}`)).status).toBe(200);
+    // The dashboard's link form logs in (cookie) and drops the token from the address.
+    const link = await fetch(`${server.url}/?access_token=${TOKEN}`, { redirect: 'manual' });
+    expect(link.status).toBe(303);
+    expect(link.headers.get('location')).toBe('/');
+    expect(link.headers.get('set-cookie')).toMatch(/^vqmon_token=/);
   });
 
   it('bad requests get 4xx with a message that names the problem', async () => {

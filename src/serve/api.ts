@@ -1,19 +1,23 @@
 /**
- * The HTTP API (Fastify). Every route but /health and /ready needs the token, as
- * `Authorization: Bearer <token>` (the event stream and the dashboard also take
- * `?access_token=`, for browsers' EventSource and links). Bodies are JSON up to 64 KB,
+ * The HTTP API (Fastify). Every route but /health, /ready, the login and logout and the
+ * dashboard's static scripts and styles needs the token, as `Authorization: Bearer <token>`
+ * or the dashboard's login cookie (auth.ts; the event stream and the dashboard also take
+ * `?access_token=`, for EventSource clients and links). `GET /` is the dashboard
+ * (dashboard.ts): without the token a browser gets the login page (401), which posts the
+ * token to /login; that sets the cookie and sends the browser back to /. Bodies are JSON up to 64 KB,
  * checked against closed schemas (schemas.ts: an unknown field is a 400), then by the live
  * options' own checks. Errors are `{ "error": { "code", "message" } }` with 400 (bad
  * request), 401 (token), 404, 409 (URL already watched), 415, 413.
  *
  * The routes are one table (ROUTES) that also makes the OpenAPI description at /openapi.json.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 import { isVqmonError, VqmonError } from '../errors.js';
+import { loginCookie, TokenCheck } from './auth.js';
+import { CSP, loadDashboard, type Asset, type DashboardFiles } from './dashboard.js';
 import type { Metrics } from './metrics.js';
 import type { Notifier } from './notify.js';
 import { answers, errorAnswer, eventsQuery, exportQuery, idParams, sseQuery, summariesQuery, streamCreateSchema, streamUpdateSchema, type StreamOptions } from './schemas.js';
@@ -37,6 +41,8 @@ interface Route {
   url: string;
   summary: string;
   auth?: false;
+  /** Without the token a browser (Accept: text/html) gets the login page, not the JSON error. */
+  loginPage?: true;
   /** Token also accepted as ?access_token= (EventSource, links). */
   queryToken?: true;
   schema?: { body?: object; params?: object; querystring?: object };
@@ -58,9 +64,15 @@ function eventQuery(q: { stream?: string; type?: string; from?: string; to?: str
   return { stream: q.stream, type: q.type, from: time(q.from, 'from'), to: time(q.to, 'to'), after: q.after, limit: q.limit };
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
+/** An HTML page or a dashboard file, with the headers that keep it to this origin. */
+function sendAsset(reply: FastifyReply, a: Asset, status = 200): FastifyReply {
+  return reply.code(status).type(a.type).header('content-security-policy', CSP).header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer').header('cache-control', 'no-cache').send(a.body);
+}
 
-export function routes(ctx: ApiContext): Route[] {
+const secure = (req: FastifyRequest) => req.protocol === 'https';
+
+export function routes(ctx: ApiContext, dash: DashboardFiles = loadDashboard(), check = new TokenCheck(ctx.token)): Route[] {
   const { supervisor: sup, store } = ctx;
   const withStatus = (s: StreamRow) => ({ ...s, status: sup.status(s) });
   return [
@@ -113,15 +125,38 @@ export function routes(ctx: ApiContext): Route[] {
         reply.hijack();
         ctx.notifier.addClient(reply.raw, { stream: q.stream, type: q.type }, replay);
       } },
-    { method: 'GET', url: '/openapi.json', summary: 'This description', answer: { status: 200 }, handler: () => openApi(routes(ctx), ctx.version) },
-    { method: 'GET', url: '/', queryToken: true, summary: 'Dashboard', answer: { status: 200, type: 'text/html' },
-      handler: (_req, reply) => reply.type('text/html; charset=utf-8').send(DASHBOARD) },
+    { method: 'GET', url: '/openapi.json', summary: 'This description', answer: { status: 200 }, handler: () => openApi(routes(ctx, dash, check), ctx.version) },
+    { method: 'GET', url: '/', queryToken: true, loginPage: true, summary: 'The dashboard (a browser without the token gets the login page); ?access_token= logs in and redirects here without it',
+      answer: { status: 200, type: 'text/html' },
+      handler: (req, reply) => {
+        const q = (req.query as { access_token?: string } | undefined)?.access_token;
+        // A token in the address: into the cookie, and out of the address bar and history.
+        if (q !== undefined) {
+          if (check.matches(q)) reply.header('set-cookie', loginCookie(q, secure(req)));
+          return reply.code(303).header('location', '/').send();
+        }
+        return sendAsset(reply, dash.index);
+      } },
+    { method: 'POST', url: '/login', auth: false, summary: 'Dashboard login: the token (form field or JSON "token") sets the HttpOnly login cookie and redirects to /',
+      answer: { status: 303 },
+      handler: (req, reply) => {
+        const token = (req.body as { token?: unknown } | undefined)?.token;
+        if (typeof token !== 'string' || !check.matches(token.trim())) return sendAsset(reply, dash.login('Wrong token. It was printed by vqmon serve at its first start and is kept in <data-dir>/token.'), 401);
+        return reply.code(303).header('set-cookie', loginCookie(token.trim(), secure(req))).header('location', '/').send();
+      } },
+    { method: 'POST', url: '/logout', auth: false, summary: 'Dashboard logout: clears the login cookie, redirects to /', answer: { status: 303 },
+      handler: (req, reply) => reply.code(303).header('set-cookie', loginCookie(null, secure(req))).header('location', '/').send() },
+    { method: 'GET', url: '/assets/:file', auth: false, summary: "The dashboard's scripts and styles (no stream data)", schema: { params: assetParams },
+      answer: { status: 200, type: 'text/javascript, text/css' },
+      handler: (req, reply) => {
+        const a = dash.assets.get((req.params as { file: string }).file);
+        if (!a) throw new VqmonError('ERR_VQMON_NOT_FOUND', `no dashboard file ${(req.params as { file: string }).file}`);
+        return sendAsset(reply, a);
+      } },
   ];
 }
 
-// The dashboard (thumbnails, sparklines) is its own slice of work; this page holds its place.
-const DASHBOARD = `<!doctype html><meta charset="utf-8"><title>vqmon</title>
-<h1>vqmon</h1><p>The dashboard is not built yet. The API: <a href="/openapi.json">/openapi.json</a>.</p>`;
+const assetParams = { type: 'object', properties: { file: { type: 'string', pattern: '^[a-z0-9-]+\\.(js|css|svg)$' } }, required: ['file'], additionalProperties: false };
 
 /** The Fastify app: routes, token check, error answers. Not listening yet. */
 export function buildApi(ctx: ApiContext): FastifyInstance {
@@ -131,18 +166,21 @@ export function buildApi(ctx: ApiContext): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
   });
-  const want = digest(ctx.token);
-  const authorized = (req: FastifyRequest, queryToken: boolean) => {
-    const h = req.headers.authorization;
-    let given = typeof h === 'string' && /^Bearer\s+/i.test(h) ? h.replace(/^Bearer\s+/i, '') : undefined;
-    if (given === undefined && queryToken) given = (req.query as { access_token?: string } | undefined)?.access_token;
-    return given !== undefined && timingSafeEqual(digest(given), want);
-  };
-  for (const r of routes(ctx)) {
+  // The login form posts application/x-www-form-urlencoded.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  const check = new TokenCheck(ctx.token);
+  const dash = loadDashboard();
+  for (const r of routes(ctx, dash, check)) {
     app.route({
       method: r.method, url: r.url, schema: r.schema,
       onRequest: r.auth === false ? undefined : async (req, reply) => {
-        if (!authorized(req, r.queryToken === true)) {
+        if (!check.authorized(req, r.queryToken === true)) {
+          if (r.loginPage && /\btext\/html\b/.test(req.headers.accept ?? '')) {
+            await sendAsset(reply.header('www-authenticate', 'Bearer realm="vqmon"'), dash.login(), 401);
+            return;
+          }
           await reply.code(401).header('www-authenticate', 'Bearer realm="vqmon"')
             .send({ error: { code: 'ERR_VQMON_UNAUTHORIZED', message: 'missing or wrong token: send Authorization: Bearer <token> (printed by vqmon serve at its first start, stored in <data-dir>/token)' } });
         }
