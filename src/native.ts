@@ -101,6 +101,7 @@ interface RawAddon {
   frameSlot(width: number, height: number, format: string, decimate?: boolean): FrameSlot;
   copyFrame(src: VideoFrame<string>, dst: Uint8Array, options?: { decimate?: boolean }): FrameSlot;
   releaseFrames(frames: ReadonlyArray<{ data: Uint8Array[] }>): number;
+  thumbnail(frame: VideoFrame<string>, dst: Uint8Array, options: { width: number; height: number; fullRange?: boolean }): number;
 }
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -226,4 +227,14 @@ export const native = {
    * afterwards (a kernel refuses them: ERR_VQMON_OUT_OF_BOUNDS). Returns the number of planes released.
    */
   releaseFrames: (frames: ReadonlyArray<{ data: Uint8Array[] }>): number => addon.releaseFrames(frames),
+  /**
+   * A planar frame scaled down to `width` x `height` RGB24 (rows of width * 3 bytes): each
+   * pixel the mean of its box of the source, BT.601. A copy: the frame may be released
+   * after. `fullRange` defaults to the format's (yuvj*).
+   */
+  thumbnail(frame: VideoFrame<string>, options: { width: number; height: number; fullRange?: boolean }): Uint8Array {
+    const rgb = new Uint8Array(options.width * options.height * 3);
+    addon.thumbnail(frame, rgb, options);
+    return rgb;
+  },
 };

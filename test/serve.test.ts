@@ -68,6 +68,12 @@ async function webhookReceiver(secret: string): Promise<{ url: string; got: Arra
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`, got, server };
 }
 
+/** A PNG's size from its IHDR chunk (and that it is one). */
+function pngSize(b: Buffer): { width: number; height: number } {
+  expect(b.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}
+
 async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms: number): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -141,6 +147,26 @@ describe('vqmon serve: live stream through the API, SSE, webhook, store', () => 
       const row = db.prepare('SELECT * FROM events WHERE id = ?').get(start.id) as Record<string, unknown>;
       db.close();
       expect(row).toMatchObject({ stream_id: id, type: 'freeze', phase: 'start', start: start.start });
+      // The picture at the freeze's start, stored with it (the end answers with its start's),
+      // the stream's latest picture, and its once-a-second readings.
+      for (const e of [start, end]) {
+        const png = await fetch(`${server.url}/api/events/${e.id}/thumbnail`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        expect(png.status).toBe(200);
+        expect(png.headers.get('content-type')).toBe('image/png');
+        expect(pngSize(Buffer.from(await png.arrayBuffer()))).toEqual({ width: 256, height: 144 });
+      }
+      const latest = await fetch(`${server.url}/api/streams/${id}/thumbnail`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(latest.status).toBe(200);
+      expect(pngSize(Buffer.from(await latest.arrayBuffer()))).toEqual({ width: 256, height: 144 });
+      expect((await call('GET', '/api/events/999999/thumbnail')).status).toBe(404);
+      const readings = (await call('GET', `/api/streams/${id}/samples?seconds=600`)).body.samples as Array<{ mediaTime: number; motion: number | null; audioDb: number | null }>;
+      // Frozen seconds read as no motion, moving ones as motion.
+      const moving = readings.filter((r) => r.motion !== null && r.mediaTime > 1.5 && r.mediaTime < 2.8);
+      const frozen = readings.filter((r) => r.motion !== null && r.mediaTime > 4.2 && r.mediaTime < 6.8);
+      expect(moving.length).toBeGreaterThan(0);
+      expect(frozen.length).toBeGreaterThan(0);
+      expect(Math.min(...moving.map((r) => r.motion!))).toBeGreaterThan(0.003);
+      expect(Math.max(...frozen.map((r) => r.motion!))).toBeLessThan(0.001);
       const none = await call('GET', `/api/events?stream=${id}&type=black`);
       expect(none.body.events).toEqual([]);
       const later = await call('GET', `/api/events?stream=${id}&from=${new Date(Date.now() + 60_000).toISOString()}`);
@@ -348,7 +374,7 @@ describe('vqmon serve: store', () => {
   it('migrations run once, retention drops old rows, exports quote CSV', () => {
     const dir = tempDir('serve-store');
     let store = new Store(dir);
-    expect(store.schemaVersion).toBe(1);
+    expect(store.schemaVersion).toBe(2);
     store.insertStream({ id: 's1', url: 'udp://127.0.0.1:1', name: 'one', options: {}, paused: false, createdAt: 1, updatedAt: 1 });
     const day = 86_400_000, now = Date.now();
     store.insertEvent('s1', { input: 'udp://127.0.0.1:1', type: 'freeze', phase: 'start', start: 1, end: 3, duration: 2 }, now - 40 * day);
@@ -358,7 +384,7 @@ describe('vqmon serve: store', () => {
     store.addMinute({ streamId: 's1', minute: Math.floor(now / 60_000), frames: 5, audioWindows: 0, droppedPackets: 0, decoderErrors: 0, inputErrors: 0, events: 1, maxLag: 0.2 });
     store.close();
     store = new Store(dir); // reopened: no migration runs twice
-    expect(store.schemaVersion).toBe(1);
+    expect(store.schemaVersion).toBe(2);
     expect(store.retain(30, now)).toEqual({ events: 1, minutes: 1 });
     expect(store.events()).toEqual([kept]);
     expect(store.minutes('s1')).toEqual([expect.objectContaining({ frames: 15, audioWindows: 2, decoderErrors: 1, events: 1, maxLag: 0.5 })]);

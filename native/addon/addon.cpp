@@ -53,6 +53,7 @@ VqmonAddon::VqmonAddon(Napi::Env env, Napi::Object exports) : table_(initial_tab
   exports.Set("frameSlot", Napi::Function::New(env, FrameSlot, "frameSlot"));
   exports.Set("copyFrame", Napi::Function::New(env, CopyFrame, "copyFrame"));
   exports.Set("releaseFrames", Napi::Function::New(env, ReleaseFrames, "releaseFrames"));
+  exports.Set("thumbnail", Napi::Function::New(env, Thumbnail, "thumbnail"));
   // Scratch memory is per environment: free it when this thread's environment is torn
   // down (worker exit), not only when the instance data is finalised.
   env.AddCleanupHook([this]() { scratch_.reset(); });

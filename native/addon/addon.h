@@ -32,7 +32,7 @@ class VqmonAddon : public Napi::Addon<VqmonAddon> {
   std::unique_ptr<VideoScratch> scratch_;
 };
 
-// The calls, defined in video_api.cpp, audio_api.cpp and handoff_api.cpp.
+// The calls, defined in video_api.cpp, audio_api.cpp, handoff_api.cpp and thumbnail_api.cpp.
 Napi::Value VideoLayout(const Napi::CallbackInfo& info);
 Napi::Value AnalyzeVideo(const Napi::CallbackInfo& info);
 Napi::Value AnalyzeVideoAsync(const Napi::CallbackInfo& info);
@@ -42,5 +42,6 @@ Napi::Value FlashFrames(const Napi::CallbackInfo& info);
 Napi::Value FrameSlot(const Napi::CallbackInfo& info);
 Napi::Value CopyFrame(const Napi::CallbackInfo& info);
 Napi::Value ReleaseFrames(const Napi::CallbackInfo& info);
+Napi::Value Thumbnail(const Napi::CallbackInfo& info);
 
 }  // namespace vqaddon

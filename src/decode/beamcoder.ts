@@ -45,6 +45,8 @@ export interface BcCodecPar {
   format: string | null;
   sample_rate: number;
   channels: number;
+  /** Pixel shape [num, den]; [0, 1] when unknown. */
+  sample_aspect_ratio?: [number, number];
 }
 
 export interface BcStream {

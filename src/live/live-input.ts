@@ -7,7 +7,7 @@
  * Events carry media time from the input's first packet; after a reconnection media time
  * goes on from where the wall clock says the input is.
  */
-import { openDecoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
+import { openDecoder, type BcCodecPar, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
 import { audioChannels, constantFrameDuration, decodeDamaged, frameDuration, intraFrame, kernelReadable, streamSeconds as seconds, videoView } from '../decode/frames.js';
 import { openInput } from '../decode/open.js';
 import { clippingDefaults } from '../detectors/clipping.js';
@@ -17,7 +17,8 @@ import { joinSamples } from '../metrics/samples.js';
 import { batchTexture } from '../metrics/tile-texture.js';
 import { ProgrammeTiles, SERIES_COLUMNS } from '../detectors/graphics.js';
 import { kernelVideoOptions, tileRuleOptions, VideoChain } from '../metrics/video-chain.js';
-import { native } from '../native.js';
+import { frameColumn, native } from '../native.js';
+import { Preview } from './preview.js';
 import { LagMeter } from './lag.js';
 import { liveDefaults, type LiveOptions } from './options.js';
 import { RunTracker, type Emit, type LiveEvent } from './run-tracker.js';
@@ -61,6 +62,13 @@ export interface InputStats {
 }
 
 const nowSec = () => performance.now() / 1000;
+const MAFD_PREV = frameColumn('mafdPrev');
+
+/** A stream's pixel aspect ratio (1 when unknown): thumbnails are shown at the display shape. */
+function pixelAspect(par: BcCodecPar): number {
+  const [num, den] = par.sample_aspect_ratio ?? [0, 1];
+  return num > 0 && den > 0 ? num / den : 1;
+}
 
 export class LiveInput {
   private stopped = false;
@@ -102,12 +110,16 @@ export class LiveInput {
   private watchdog: NodeJS.Timeout | null = null;
   private wake: (() => void) | null = null;
   private readonly emit: Emit;
+  /** Thumbnails and metric readings, when options.preview asks for them. */
+  readonly preview: Preview | null;
   readonly done: Promise<void>;
 
   constructor(readonly url: string, private readonly options: LiveOptions, emit: (e: LiveEvent) => void) {
     this.emit = (e) => emit({ ...e, input: url });
     this.stall = new RunTracker('stall', 0, this.emit);
-    this.trackers = createTrackers(options, this.emit);
+    this.preview = options.preview ? new Preview() : null;
+    const p = this.preview;
+    this.trackers = createTrackers(options, this.emit, p ? { blockiness: (score) => p.addBlockiness(score) } : {});
     this.readsDamage = this.trackers.some((t) => t.readsDamage);
     this.readsSamples = this.trackers.some((t) => t.readsSamples);
     this.layout = native.videoLayout(kernelVideoOptions(options.black, options.freeze, false));
@@ -299,7 +311,7 @@ export class LiveInput {
             if (p.pts !== null) this.refused.push(seconds(p.pts, vs!.time_base) + this.base);
             return { frames: [] };
           });
-          this.onVideo(decoded.frames, vs!.time_base, fd, constantDuration);
+          this.onVideo(decoded.frames, vs!.time_base, fd, constantDuration, pixelAspect(vs!.codecpar));
           if (analysisDelay) await new Promise((r) => setTimeout(r, analysisDelay * 1000));
         } else if (isAudio) {
           this.onAudio((await adec.decode(p).catch(() => ({ frames: [] }))).frames, as!.time_base);
@@ -356,7 +368,7 @@ export class LiveInput {
     a.t0 = -1;
   }
 
-  private onVideo(frames: BcFrame[], tb: [number, number], fd: number, constantDuration: number) {
+  private onVideo(frames: BcFrame[], tb: [number, number], fd: number, constantDuration: number, pixelShape: number) {
     if (!frames.length || this.finished) return;
     const views = frames.map(videoView);
     const times = Float64Array.from(frames, (f) => seconds(f.best_effort_timestamp ?? f.pts, tb) + this.base);
@@ -367,6 +379,8 @@ export class LiveInput {
     for (let s = 0; s < views.length; s += BATCH) {
       const batch = views.slice(s, s + BATCH);
       const first = this.chain.prev === null;
+      // Thumbnails before the kernels: the chain releases the frames' planes after them.
+      this.preview?.frames(batch, times.subarray(s, s + batch.length), (frames[0]!.width * pixelShape) / frames[0]!.height);
       this.chain.analyze(batch, options, this.out);
       // The same series rows as the file path: frame columns, then the tile rule's.
       for (let i = 0; i < batch.length; i++) {
@@ -375,6 +389,9 @@ export class LiveInput {
       const rows = { rows: this.series, rowWidth: SERIES_COLUMNS, count: batch.length, t: times.subarray(s, s + batch.length),
         frameDuration: fd, constantDuration, first, gap: this.videoGap, corrupt: corrupt.subarray(s, s + batch.length), key: key.subarray(s, s + batch.length),
         texture: this.readsDamage ? batchTexture(this.out, batch.length, this.layout) : null, refused: this.refused };
+      if (this.preview) {
+        for (let i = first ? 1 : 0; i < batch.length; i++) this.preview.addMotion(this.series[i * SERIES_COLUMNS + MAFD_PREV]!);
+      }
       this.videoGap = false;
       this.refused = [];
       for (const t of this.trackers) t.video?.(rows);
@@ -429,6 +446,7 @@ export class LiveInput {
       dropped: a.dropped, frames: Float64Array.from(a.frames), samples };
     a.gap = a.dropped = false;
     a.frames = [];
+    this.preview?.addAudio(stats, windows, a.channels);
     for (const t of this.trackers) t.audio?.(chunk);
     this.counts.audioWindows += windows;
     a.t0 += windows * (win / a.rate);

@@ -9,10 +9,12 @@ import { EventEmitter } from 'node:events';
 import { EventQueue } from './event-queue.js';
 import { LiveInput, type InputStats } from './live-input.js';
 import { checkLiveOptions, checkLiveUrl, liveDefaults, type LiveOptions } from './options.js';
+import type { Preview } from './preview.js';
 import type { LiveEvent } from './run-tracker.js';
 
 export type { LiveEvent } from './run-tracker.js';
 export type { InputStats } from './live-input.js';
+export type { PreviewReading, Thumbnail } from './preview.js';
 export type { LiveDetectorName, LiveOptions } from './options.js';
 
 export interface MonitorStats {
@@ -52,6 +54,11 @@ export class Monitor extends EventEmitter {
     const input = this.inputs.get(url);
     this.inputs.delete(url);
     await input?.stop();
+  }
+
+  /** The input's thumbnails and metric readings (null unless the monitor's options.preview). */
+  preview(url: string): Preview | null {
+    return this.inputs.get(url)?.preview ?? null;
   }
 
   get urls(): string[] {

@@ -25,6 +25,8 @@ export interface LiveOptions extends DetectorOptions {
   maxLag?: number;
   /** Events the async iterator holds for a slow reader before it sheds the oldest [1000]. */
   maxQueuedEvents?: number;
+  /** Keep thumbnails and a metric reading per input (Monitor.preview(url); the service's dashboard) [false]. */
+  preview?: boolean;
   /** Testing aid: an extra delay (seconds) after each decoded video packet, as on a machine too slow for the input [0]. */
   debug?: { analysisDelay?: number };
 }
@@ -74,6 +76,7 @@ export function checkLiveOptions(o: LiveOptions): void {
   if (o.av_sync?.timestamps !== undefined && typeof o.av_sync.timestamps !== 'boolean') {
     throw invalid(`av_sync.timestamps must be true or false, got ${JSON.stringify(o.av_sync.timestamps)}`);
   }
+  if (o.preview !== undefined && typeof o.preview !== 'boolean') throw invalid(`preview must be true or false, got ${JSON.stringify(o.preview)}`);
   range(o.stallTimeout, 'stallTimeout', 0.1, 3600);
   range(o.reconnectDelay, 'reconnectDelay', 0.01, liveDefaults.maxReconnectDelay);
   range(o.openTimeout, 'openTimeout', 0.1, 3600);

@@ -133,7 +133,7 @@ class BlockinessLive implements LiveTracker {
   private readonly runs: RunTracker;
   private readonly scorer: BlockinessScorer;
   private readonly threshold: number;
-  constructor(o: LiveOptions, emit: Emit) {
+  constructor(o: LiveOptions, emit: Emit, private readonly meter?: (score: number) => void) {
     this.runs = new RunTracker('blockiness', o.blockiness?.minDuration ?? blockinessDefaults.minDuration, emit);
     this.threshold = o.blockiness?.threshold ?? blockinessDefaults.threshold;
     this.scorer = new BlockinessScorer(o.blockiness?.baselineWindow, this.threshold);
@@ -149,7 +149,10 @@ class BlockinessLive implements LiveTracker {
   }
 
   private take(frames: ScoredFrame[]) {
-    for (const f of frames) this.runs.update(f.score >= this.threshold, f.t0, f.t1, f.t0, f.score);
+    for (const f of frames) {
+      this.meter?.(f.score);
+      this.runs.update(f.score >= this.threshold, f.t0, f.t1, f.t0, f.score);
+    }
   }
 
   close() { this.take(this.scorer.flush()); this.runs.close(); }
@@ -188,10 +191,15 @@ class AvSyncLive implements LiveTracker {
   close() { for (const p of this.parts) p.close(); }
 }
 
-export const LIVE_TRACKERS: Record<LiveDetectorName, (o: LiveOptions, emit: Emit) => LiveTracker> = {
+/** Readings the trackers hand on as they score frames (the dashboard's sparklines, preview.ts). */
+export interface TrackerMeters {
+  blockiness?(score: number): void;
+}
+
+export const LIVE_TRACKERS: Record<LiveDetectorName, (o: LiveOptions, emit: Emit, meters: TrackerMeters) => LiveTracker> = {
   freeze: (o, emit) => new FreezeLive(o, emit),
   black: (o, emit) => new BlackLive(o, emit),
-  blockiness: (o, emit) => new BlockinessLive(o, emit),
+  blockiness: (o, emit, meters) => new BlockinessLive(o, emit, meters.blockiness),
   silence: (o, emit) => new SilenceLive(o, emit),
   clipping: (o, emit) => new ClippingTracker(o.clipping, emit),
   corruption: (o, emit) => new CorruptionTracker(o.corruption, emit),
@@ -201,7 +209,7 @@ export const LIVE_TRACKERS: Record<LiveDetectorName, (o: LiveOptions, emit: Emit
 };
 
 /** The trackers `options.only` asks for (all by default). */
-export function createTrackers(options: LiveOptions, emit: Emit): LiveTracker[] {
+export function createTrackers(options: LiveOptions, emit: Emit, meters: TrackerMeters = {}): LiveTracker[] {
   const names = options.only ?? (Object.keys(LIVE_TRACKERS) as LiveDetectorName[]);
-  return names.map((n) => LIVE_TRACKERS[n](options, emit));
+  return names.map((n) => LIVE_TRACKERS[n](options, emit, meters));
 }

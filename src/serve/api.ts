@@ -20,7 +20,7 @@ import { loginCookie, TokenCheck } from './auth.js';
 import { CSP, loadDashboard, type Asset, type DashboardFiles } from './dashboard.js';
 import type { Metrics } from './metrics.js';
 import type { Notifier } from './notify.js';
-import { answers, errorAnswer, eventsQuery, exportQuery, idParams, sseQuery, summariesQuery, streamCreateSchema, streamUpdateSchema, type StreamOptions } from './schemas.js';
+import { answers, errorAnswer, eventIdParams, eventsQuery, exportQuery, idParams, sampleStreamQuery, samplesQuery, sseQuery, summariesQuery, streamCreateSchema, streamUpdateSchema, type StreamOptions } from './schemas.js';
 import { exportLines, type EventQuery, type Store, type StreamRow } from './store.js';
 import type { Supervisor } from './supervisor.js';
 
@@ -104,6 +104,29 @@ export function routes(ctx: ApiContext, dash: DashboardFiles = loadDashboard(), 
         sup.get(id);
         const from = time(q.from, 'from'), to = time(q.to, 'to');
         return { summaries: store.minutes(id, from === undefined ? undefined : Math.floor(from / 60_000), to === undefined ? undefined : Math.ceil(to / 60_000)) };
+      } },
+    { method: 'GET', url: '/api/streams/:id/thumbnail', summary: 'The stream\'s latest picture (PNG, 256 px wide at most, about two a second); 404 while there is none',
+      schema: { params: idParams }, answer: { status: 200, type: 'image/png' },
+      handler: (req, reply) => {
+        const png = sup.latestThumbnail((req.params as { id: string }).id);
+        if (!png) throw new VqmonError('ERR_VQMON_NOT_FOUND', 'no picture of this stream yet (it has no decoded video, or is paused)');
+        return reply.type('image/png').header('cache-control', 'no-store').send(png);
+      } },
+    { method: 'GET', url: '/api/streams/:id/samples', summary: 'The stream\'s once-a-second metric readings (motion, blockiness, audio level), oldest first',
+      schema: { params: idParams, querystring: samplesQuery }, answer: { status: 200, schema: answers.samples },
+      handler: (req) => ({ samples: sup.readings((req.params as { id: string }).id, (req.query as { seconds: number }).seconds) }) },
+    { method: 'GET', url: '/api/samples/stream', queryToken: true, summary: 'Metric readings as Server-Sent Events (`event: sample`), one per stream per second',
+      schema: { querystring: sampleStreamQuery }, answer: { status: 200, type: 'text/event-stream' },
+      handler: (req, reply) => {
+        reply.hijack();
+        ctx.notifier.addSampleClient(reply.raw, { stream: (req.query as { stream?: string }).stream });
+      } },
+    { method: 'GET', url: '/api/events/:id/thumbnail', summary: 'The picture at an event\'s start (PNG); 404 when there is none',
+      schema: { params: eventIdParams }, answer: { status: 200, type: 'image/png' },
+      handler: (req, reply) => {
+        const png = store.eventThumbnail((req.params as { id: number }).id);
+        if (!png) throw new VqmonError('ERR_VQMON_NOT_FOUND', 'no picture for this event (no such event, or its stream had no video at its start)');
+        return reply.type('image/png').header('cache-control', 'private, max-age=86400').send(png);
       } },
     { method: 'GET', url: '/api/events', summary: 'Stored events by stream, type and time (oldest first)', schema: { querystring: eventsQuery }, answer: { status: 200, schema: answers.events },
       handler: (req) => ({ events: store.events(eventQuery(req.query as Parameters<typeof eventQuery>[0])) }) },

@@ -2,7 +2,9 @@
  * Notifications of stored events: Server-Sent Events to connected clients, and webhooks.
  * Neither can hold up monitoring: publish() only queues and returns.
  *
- * SSE: each event is one message `id: <event id>\nevent: vqmon\ndata: <JSON>\n\n`; a comment
+ * SSE: each event is one message `id: <event id>\nevent: vqmon\ndata: <JSON>\n\n`; on the
+ * separate sample stream, each stream's once-a-second metric reading is a message
+ * `event: sample\ndata: <JSON>\n\n` (no id: readings are not stored, nothing to replay). A comment
  * line every 15 s keeps proxies from closing an idle stream. A client whose socket has more
  * than `maxBufferedBytes` unsent is dropped (it reconnects with Last-Event-ID and the store
  * replays what it missed).
@@ -127,10 +129,11 @@ class Webhook {
   }
 }
 
-interface SseClient { res: ServerResponse; stream?: string; type?: string }
+interface SseClient { res: ServerResponse; stream?: string; type?: string; set: Set<SseClient> }
 
 export class Notifier {
   private readonly clients = new Set<SseClient>();
+  private readonly sampleClients = new Set<SseClient>();
   private readonly hooks: Webhook[];
   private readonly heartbeat: NodeJS.Timeout;
 
@@ -138,12 +141,12 @@ export class Notifier {
     private readonly onWebhook: (ok: boolean, dropped: number) => void = () => {}) {
     const t = { ...webhookDefaults, ...tuning };
     this.hooks = hooks.map((h) => new Webhook(h, t, (ok, dropped) => this.onWebhook(ok, dropped)));
-    this.heartbeat = setInterval(() => { for (const c of this.clients) this.write(c, ': ping\n\n'); }, 15_000);
+    this.heartbeat = setInterval(() => { for (const c of [...this.clients, ...this.sampleClients]) this.write(c, ': ping\n\n'); }, 15_000);
     this.heartbeat.unref();
   }
 
   get sseClients(): number {
-    return this.clients.size;
+    return this.clients.size + this.sampleClients.size;
   }
 
   hookStats(): HookStats[] {
@@ -157,19 +160,36 @@ export class Notifier {
     for (const h of this.hooks) h.push(e);
   }
 
+  /** Sends a stream's metric reading to the sample stream's clients. */
+  publishSample(s: { streamId: string }): void {
+    if (this.sampleClients.size === 0) return;
+    const msg = `event: sample\ndata: ${JSON.stringify(s)}\n\n`;
+    for (const c of this.sampleClients) if (!c.stream || c.stream === s.streamId) this.write(c, msg);
+  }
+
   /** Takes over `res` as an event stream; `replay` (stored events it missed) is sent first. */
   addClient(res: ServerResponse, filter: { stream?: string; type?: string }, replay: Iterable<StoredEvent>): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    res.write('retry: 2000\n\n');
-    const c: SseClient = { res, ...filter };
+    const c = this.open(res, filter, this.clients);
     for (const e of replay) res.write(sseMessage(e));
     this.clients.add(c);
-    res.on('close', () => this.clients.delete(c));
+  }
+
+  /** Takes over `res` as a stream of metric readings (publishSample). */
+  addSampleClient(res: ServerResponse, filter: { stream?: string }): void {
+    this.sampleClients.add(this.open(res, filter, this.sampleClients));
+  }
+
+  private open(res: ServerResponse, filter: { stream?: string; type?: string }, set: Set<SseClient>): SseClient {
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write('retry: 2000\n\n');
+    const c: SseClient = { res, ...filter, set };
+    res.on('close', () => set.delete(c));
+    return c;
   }
 
   private write(c: SseClient, msg: string) {
     if (c.res.writableLength > this.maxBufferedBytes) {
-      this.clients.delete(c);
+      c.set.delete(c);
       c.res.destroy();
       return;
     }
@@ -179,8 +199,9 @@ export class Notifier {
   /** Ends the event streams; lets webhooks finish their queues for up to `ms`. */
   async close(ms = 5000): Promise<void> {
     clearInterval(this.heartbeat);
-    for (const c of this.clients) c.res.end();
+    for (const c of [...this.clients, ...this.sampleClients]) c.res.end();
     this.clients.clear();
+    this.sampleClients.clear();
     await Promise.all(this.hooks.map((h) => h.close(ms)));
   }
 }

@@ -55,6 +55,23 @@ export const summariesQuery = closed({
   to: { type: 'string', maxLength: 40, description: 'ISO 8601 time or epoch ms, exclusive (whole minutes)' },
 });
 
+export const eventIdParams = { ...closed({ id: { type: 'integer', minimum: 1 } }), required: ['id'] } as const;
+
+export const samplesQuery = closed({
+  seconds: { type: 'integer', minimum: 1, maximum: 600, default: 120, description: 'readings of the last N seconds' },
+});
+
+export const sampleStreamQuery = closed({
+  stream: { type: 'string', maxLength: 64 },
+  access_token: { type: 'string', maxLength: 512, description: 'the token, for clients that cannot set headers (EventSource)' },
+});
+
+const sampleAnswer = { type: 'object', properties: {
+  streamId: { type: 'string' }, at: { type: 'integer', description: 'epoch ms' }, mediaTime: { type: 'number' }, fps: { type: 'number' },
+  motion: { type: ['number', 'null'], description: 'mean absolute luma difference to the frame before, 0..1 of full scale (the unit of freeze.noise)' },
+  blockiness: { type: ['number', 'null'], description: 'mean blockiness score, 0..1' },
+  audioDb: { type: ['number', 'null'], description: 'RMS level of the loudest channel, dBFS (floor -120)' } } } as const;
+
 export const sseQuery = closed({
   stream: { type: 'string', maxLength: 64 },
   type: { type: 'string', maxLength: 64 },
@@ -90,7 +107,7 @@ const streamAnswer = {
 
 export const errorAnswer = { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } } as const;
 
-export const answers = { stream: streamAnswer, streams: { type: 'object', properties: { streams: { type: 'array', items: streamAnswer } } },
+export const answers = { samples: { type: 'object', properties: { samples: { type: 'array', items: sampleAnswer } } }, stream: streamAnswer, streams: { type: 'object', properties: { streams: { type: 'array', items: streamAnswer } } },
   events: { type: 'object', properties: { events: { type: 'array', items: storedEvent } } }, event: storedEvent,
   summaries: { type: 'object', properties: { summaries: { type: 'array', items: { type: 'object', properties: {
     streamId: { type: 'string' }, minute: { type: 'integer', description: 'epoch minute' }, frames: { type: 'integer' }, audioWindows: { type: 'integer' },

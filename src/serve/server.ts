@@ -49,7 +49,8 @@ export async function startServer(config: ServeConfig): Promise<RunningServer> {
   retention.unref();
   let metrics: Metrics | null = null;
   const notifier = new Notifier(config.webhooks, config.webhook, 1 << 20, (ok, dropped) => metrics?.webhook(ok, dropped));
-  const supervisor = new Supervisor(store, { defaults: config.defaults, publish: (e) => notifier.publish(e), onDefect: (id, type) => metrics?.event(id, type) });
+  const supervisor = new Supervisor(store, { defaults: config.defaults, publish: (e) => notifier.publish(e), onDefect: (id, type) => metrics?.event(id, type),
+    publishSample: (s) => notifier.publishSample(s) });
   metrics = new Metrics(() => supervisor.gauges(), () => notifier.sseClients);
   let ready = false;
   const app = buildApi({ store, supervisor, notifier, metrics, token, ready: () => ready, version: version() });

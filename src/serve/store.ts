@@ -1,7 +1,7 @@
 /**
  * The monitor service's store: one SQLite file (better-sqlite3, synchronous) in the data
  * directory holding the watched streams, every event, and per-minute summaries of each
- * stream's counters.
+ * stream's counters, and the picture at each event's start.
  *
  * WAL journal, synchronous=NORMAL: a committed row is in the WAL file before the call
  * returns, so a killed process (kill -9) loses nothing it committed; only a power cut can
@@ -55,6 +55,13 @@ const MIGRATIONS: string[] = [
      events INTEGER NOT NULL,
      max_lag REAL NOT NULL,
      PRIMARY KEY (stream_id, minute)
+   );`,
+  // 2: the picture at each event's start (the dashboard), PNG.
+  `CREATE TABLE event_thumbnails (
+     event_id INTEGER PRIMARY KEY,
+     width INTEGER NOT NULL,
+     height INTEGER NOT NULL,
+     png BLOB NOT NULL
    );`,
 ];
 
@@ -133,6 +140,11 @@ export class Store {
       insertStream: db.prepare('INSERT INTO streams (id, url, name, options, paused, created_at, updated_at) VALUES (@id, @url, @name, @options, @paused, @createdAt, @updatedAt)'),
       updateStream: db.prepare('UPDATE streams SET name = @name, options = @options, paused = @paused, updated_at = @updatedAt WHERE id = @id'),
       deleteStream: db.prepare('DELETE FROM streams WHERE id = ?'),
+      insertThumbnail: db.prepare('INSERT OR REPLACE INTO event_thumbnails (event_id, width, height, png) VALUES (?, ?, ?, ?)'),
+      eventThumbnail: db.prepare<[number], { png: Buffer }>('SELECT png FROM event_thumbnails WHERE event_id = ?'),
+      startThumbnail: db.prepare<[number], { png: Buffer }>(`SELECT t.png FROM events e
+        JOIN events s ON s.stream_id = e.stream_id AND s.type = e.type AND s.start = e.start AND s.phase = 'start' AND s.id < e.id
+        JOIN event_thumbnails t ON t.event_id = s.id WHERE e.id = ? AND e.phase = 'end' ORDER BY s.id DESC LIMIT 1`),
       insertEvent: db.prepare('INSERT INTO events (stream_id, at, type, phase, start, end, duration, score, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       upsertMinute: db.prepare(`INSERT INTO minute_summaries (stream_id, minute, frames, audio_windows, dropped_packets, decoder_errors, input_errors, events, max_lag)
         VALUES (@streamId, @minute, @frames, @audioWindows, @droppedPackets, @decoderErrors, @inputErrors, @events, @maxLag)
@@ -217,6 +229,16 @@ export class Store {
     for (const r of this.db.prepare(sql).iterate(...args) as IterableIterator<EventRecord>) yield eventRow(r);
   }
 
+  /** The picture at an event's start. */
+  insertThumbnail(eventId: number, width: number, height: number, png: Buffer): void {
+    this.q.insertThumbnail.run(eventId, width, height, png);
+  }
+
+  /** The PNG at an event's start; for a phase end, its phase start's (same stream, type and start). */
+  eventThumbnail(eventId: number): Buffer | null {
+    return (this.q.eventThumbnail.get(eventId) ?? this.q.startThumbnail.get(eventId))?.png ?? null;
+  }
+
   addMinute(m: MinuteSummary): void {
     this.q.upsertMinute.run(m);
   }
@@ -231,6 +253,7 @@ export class Store {
   /** Drops events and summaries older than `days`; returns how many rows went. */
   retain(days: number, now = Date.now()): { events: number; minutes: number } {
     const cutoff = now - days * 86_400_000;
+    this.db.prepare('DELETE FROM event_thumbnails WHERE event_id IN (SELECT id FROM events WHERE at < ?)').run(cutoff);
     const events = this.db.prepare('DELETE FROM events WHERE at < ?').run(cutoff).changes;
     const minutes = this.db.prepare('DELETE FROM minute_summaries WHERE minute < ?').run(Math.floor(cutoff / 60_000)).changes;
     return { events, minutes };

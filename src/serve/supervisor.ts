@@ -13,14 +13,19 @@
  *
  * Once a second the supervisor samples each input's counters: frames per second over the
  * last 5 s for status and /metrics, and per-minute summaries (frames, audio windows,
- * dropped packets, decoder and input errors, events, worst lag) written at each minute's end.
+ * dropped packets, decoder and input errors, events, worst lag) written at each minute's end,
+ * and a metric reading (motion, blockiness, audio level: src/live/preview.ts) kept for the
+ * last 10 minutes and published to the dashboard. Each event's phase start is stored with
+ * the picture at its start, when the input has one within a second of it.
  */
 import { randomBytes } from 'node:crypto';
 
 import { VqmonError } from '../errors.js';
 import { createMonitor, type InputStats, type LiveEvent, type Monitor } from '../live/monitor.js';
 import { checkLiveOptions, checkLiveUrl, type LiveOptions } from '../live/options.js';
+import type { Thumbnail } from '../live/preview.js';
 import type { StreamGaugeSource } from './metrics.js';
+import { encodePng } from './png.js';
 import type { StreamOptions } from './schemas.js';
 import type { StoredEvent, StreamRow, Store } from './store.js';
 
@@ -46,11 +51,32 @@ export interface SupervisorOptions {
   publish?: (e: StoredEvent) => void;
   /** Called for each event's phase start (a defect), after it is stored. */
   onDefect?: (streamId: string, type: string) => void;
+  /** Called with each stream's metric reading, once a second. */
+  publishSample?: (s: Sample) => void;
 }
 
-interface Sample { at: number; frames: number }
+/** A stream's once-a-second reading for the dashboard's sparklines. */
+export interface Sample {
+  streamId: string;
+  /** Epoch ms. */
+  at: number;
+  /** The input's media time, seconds. */
+  mediaTime: number;
+  fps: number;
+  /** Mean absolute luma difference of each frame to the one before, 0..1 of full scale (freeze.noise's unit); null: no video this second. */
+  motion: number | null;
+  /** Mean blockiness score (0..1, the blockiness detector's); null: none scored this second. */
+  blockiness: number | null;
+  /** RMS level of the loudest channel, dBFS (floor -120); null: no audio this second. */
+  audioDb: number | null;
+}
+
+/** Readings kept per stream: ten minutes. */
+export const SAMPLES_KEPT = 600;
+
+interface FrameCount { at: number; frames: number }
 interface Minute { minute: number; frames: number; audioWindows: number; droppedPackets: number; decoderErrors: number; inputErrors: number; events: number; maxLag: number }
-interface Tracked { samples: Sample[]; last: InputStats | null; minute: Minute; stalled: boolean }
+interface Tracked { samples: FrameCount[]; last: InputStats | null; minute: Minute; stalled: boolean; readings: Sample[] }
 
 const newMinute = (minute: number): Minute => ({ minute, frames: 0, audioWindows: 0, droppedPackets: 0, decoderErrors: 0, inputErrors: 0, events: 0, maxLag: 0 });
 const notFound = (id: string) => new VqmonError('ERR_VQMON_NOT_FOUND', `no stream with id '${id}' (GET /api/streams lists them)`);
@@ -63,13 +89,15 @@ export class Supervisor {
   private readonly closing = new Map<string, Promise<void>>();
   private readonly sampler: NodeJS.Timeout;
   private closed = false;
+  /** PNGs of latest thumbnails, encoded once each (the dashboard asks every second or two). */
+  private readonly encoded = new WeakMap<Thumbnail, Buffer>();
 
   constructor(private readonly store: Store, private readonly o: SupervisorOptions = {}) {
     const defaults = o.defaults ?? {};
     checkLiveOptions(defaults);
     // Events are taken from the emitter, synchronously; the async iterator's queue is not
     // read here, so it is kept at one event (it sheds in constant time).
-    this.monitor = createMonitor({ ...defaults, maxQueuedEvents: 1 });
+    this.monitor = createMonitor({ ...defaults, maxQueuedEvents: 1, preview: true });
     this.monitor.on('event', (e: LiveEvent) => this.onEvent(e));
     this.sampler = setInterval(() => this.sample(), 1000);
     this.sampler.unref();
@@ -85,7 +113,7 @@ export class Supervisor {
 
   /** Opens the stream's input, once the input it had before (same URL) has let go of it. */
   private watch(s: StreamRow) {
-    const t: Tracked = { samples: [], last: null, minute: newMinute(Math.floor(Date.now() / 60_000)), stalled: false };
+    const t: Tracked = { samples: [], last: null, minute: newMinute(Math.floor(Date.now() / 60_000)), stalled: false, readings: [] };
     this.tracked.set(s.id, t);
     const pending = this.closing.get(s.url);
     if (!pending) return this.monitor.add(s.url, s.options);
@@ -175,6 +203,26 @@ export class Supervisor {
       mediaTime: i?.mediaTime ?? 0, lastError: i?.lastError ?? null };
   }
 
+  /** The stream's latest picture as PNG, or null (none yet, paused, no video). */
+  latestThumbnail(id: string): Buffer | null {
+    const s = this.get(id);
+    const th = this.tracked.has(id) ? this.monitor.preview(s.url)?.latest() : null;
+    if (!th) return null;
+    let png = this.encoded.get(th);
+    if (!png) {
+      png = encodePng(th.width, th.height, th.rgb);
+      this.encoded.set(th, png);
+    }
+    return png;
+  }
+
+  /** The stream's readings of the last `seconds` (oldest first; while watched since). */
+  readings(id: string, seconds = 120): Sample[] {
+    this.get(id);
+    const since = Date.now() - seconds * 1000;
+    return (this.tracked.get(id)?.readings ?? []).filter((r) => r.at >= since);
+  }
+
   /** Per-stream figures for /metrics. */
   gauges(): StreamGaugeSource[] {
     return this.list().filter((s) => !s.paused).map((s) => {
@@ -195,6 +243,7 @@ export class Supervisor {
       console.error(`vqmon: storing a ${e.type} event of ${e.input} failed: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
+    if (e.phase === 'start') this.storeThumbnail(stored);
     const t = this.tracked.get(id);
     if (e.type === 'stall' && t) t.stalled = e.phase === 'start';
     if (e.phase === 'start') {
@@ -202,6 +251,17 @@ export class Supervisor {
       this.o.onDefect?.(id, e.type);
     }
     this.o.publish?.(stored);
+  }
+
+  /** The picture at the event's start, stored with it (before it is published). */
+  private storeThumbnail(e: StoredEvent) {
+    const th = this.monitor.preview(e.input)?.at(e.start);
+    if (!th) return;
+    try {
+      this.store.insertThumbnail(e.id, th.width, th.height, encodePng(th.width, th.height, th.rgb));
+    } catch (err) {
+      console.error(`vqmon: storing the picture of event ${e.id} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private sample() {
@@ -223,6 +283,14 @@ export class Supervisor {
       t.last = i;
       t.samples.push({ at: now, frames: i.videoFrames });
       while (t.samples.length > 6) t.samples.shift();
+      const r = this.monitor.preview(s.url)?.take();
+      if (r) {
+        const reading: Sample = { streamId: s.id, at: now, mediaTime: round3(r.mediaTime), fps: fps(t.samples),
+          motion: round3(r.motion), blockiness: round3(r.blockiness), audioDb: round3(r.audioDb) };
+        t.readings.push(reading);
+        if (t.readings.length > SAMPLES_KEPT) t.readings.shift();
+        this.o.publishSample?.(reading);
+      }
     }
   }
 
@@ -257,8 +325,12 @@ export class Supervisor {
   }
 }
 
+function round3<T extends number | null>(v: T): T {
+  return (v === null ? v : Math.round(v * 1000) / 1000) as T;
+}
+
 /** Frames per second over the samples kept (about the last 5 s). */
-function fps(samples: Sample[]): number {
+function fps(samples: FrameCount[]): number {
   const a = samples[0], b = samples[samples.length - 1];
   if (!a || !b || b.at === a.at || b.frames < a.frames) return 0;
   return Math.round(((b.frames - a.frames) * 1000 / (b.at - a.at)) * 10) / 10;
