@@ -8,7 +8,8 @@ const H = 30;
 const GAP_MS = 2500; // samples further apart than this: the line breaks
 
 export const METRICS = [
-  { key: 'motion', label: 'motion', range: (vals) => [0, Math.max(2, ...vals)], format: (v) => v.toFixed(1) },
+  // motion: mean absolute luma difference to the frame before, a fraction of full scale (as freeze.noise)
+  { key: 'motion', label: 'motion', range: (vals) => [0, Math.max(0.005, ...vals)], format: (v) => `${(v * 100).toFixed(2)} %` },
   { key: 'blockiness', label: 'blockiness', range: (vals) => [0, Math.max(0.05, ...vals)], format: (v) => v.toFixed(3) },
   { key: 'audioDb', label: 'audio', range: () => [-60, 0], format: (v) => (v <= -120 ? 'silent' : `${v.toFixed(0)} dBFS`) },
 ];
