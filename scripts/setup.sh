@@ -15,8 +15,9 @@ if [ "$node_major" -lt "$need_node_major" ]; then
 fi
 
 # Build tools, FFmpeg 5.1 (CLI for test clips, libav*-dev for the decoder bindings),
-# the aarch64 cross toolchain and qemu (NEON tests), clang (libFuzzer, sanitizers).
-packages=(build-essential cmake pkg-config python3 ffmpeg
+# the aarch64 cross toolchain and qemu (NEON tests), clang (libFuzzer, sanitizers),
+# Chromium (the dashboard's browser test drives it with playwright-core; no browser download).
+packages=(build-essential cmake pkg-config python3 ffmpeg chromium
           libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
           libavfilter-dev libavdevice-dev libpostproc-dev
           g++-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user clang libclang-rt-14-dev)

@@ -20,6 +20,8 @@ describe('npm pack', () => {
     expect(files).toContain(`prebuilds/linux-x64/vqmon.node`);
     expect(files).toContain(`prebuilds/linux-arm64/vqmon.node`);
     expect(files).toContain('dist/native.js');
+    // the dashboard's static files, which dist/serve/dashboard.js reads from there
+    expect(files).toEqual(expect.arrayContaining(['src/serve/dashboard/index.html', 'src/serve/dashboard/login.html', 'src/serve/dashboard/app.js', 'src/serve/dashboard/style.css']));
     // no build junk, tests or benchmarks in the package
     expect(files.filter((f) => /^(build|build-[^/]+|node_modules|test|bench)\//.test(f))).toEqual([]);
 
