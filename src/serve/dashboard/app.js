@@ -191,7 +191,9 @@ function fillRow(li, o, now) {
   $('.when', li).textContent = o.wallEnd === null
     ? `since ${clock(o.wallStart)} (${((now - o.wallStart) / 1000).toFixed(0)} s so far)`
     : `${clock(o.wallStart)} – ${clock(o.wallEnd)}`;
-  $('.media', li).textContent = `media ${secs(o.start)} – ${o.end === null ? 'now' : secs(o.end)}, ${o.wallEnd === null ? 'lasting' : 'lasted'} ${secs(o.duration)}`;
+  const ended = o.end !== null ? secs(o.end) : o.wallEnd === null ? 'now' : 'its end not seen';
+  $('.media', li).textContent = o.wallEnd === null ? `media ${secs(o.start)} – now`
+    : `media ${secs(o.start)} – ${ended}, lasted ${secs(o.duration)}${o.end === null ? ' or more' : ''}`;
   $('.score', li).textContent = o.score === null || o.score === undefined ? '' : `score ${o.score.toFixed(3)}`;
 }
 

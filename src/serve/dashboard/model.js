@@ -14,7 +14,13 @@ export function occurrences(events) {
   for (const e of events) {
     const wallStart = e.at - (e.duration ?? 0) * 1000; // the event is raised `duration` after its run began
     if (e.phase === 'start') {
-      // A start while one is open (a restart lost its end): the new one replaces it.
+      const current = open.get(e.type);
+      if (current && current.start === e.start) {
+        // The same run told again (input_error: every failed attempt of one outage).
+        Object.assign(current, { duration: e.duration, score: e.score ?? current.score, detail: e.detail ?? current.detail });
+        continue;
+      }
+      // Otherwise a start while one is open (a restart lost its end): the new one replaces it.
       const o = { type: e.type, startId: e.id, endId: null, start: e.start, end: null, duration: e.duration, score: e.score ?? null,
         detail: e.detail ?? null, wallStart, wallEnd: null };
       open.set(e.type, o);
