@@ -52,16 +52,18 @@ async function sse(url: string, token: string, signal: AbortSignal): Promise<{ e
 }
 
 /** A webhook receiver on loopback that checks each delivery's HMAC signature. */
-async function webhookReceiver(secret: string): Promise<{ url: string; got: Array<{ e: StoredEvent; valid: boolean; headers: Record<string, unknown> }>; server: Server }> {
+async function webhookReceiver(secret: string, answer: () => number = () => 204): Promise<{ url: string; got: Array<{ e: StoredEvent; valid: boolean; headers: Record<string, unknown> }>; server: Server }> {
   const got: Array<{ e: StoredEvent; valid: boolean; headers: Record<string, unknown> }> = [];
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
     req.on('end', () => {
+      const status = answer();
+      if (status >= 300) return void res.writeHead(status).end(); // refused: not received
       const ts = String(req.headers['x-vqmon-timestamp']);
       const want = `sha256=${createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}`;
       got.push({ e: JSON.parse(body) as StoredEvent, valid: req.headers['x-vqmon-signature'] === want, headers: req.headers });
-      res.writeHead(204).end();
+      res.writeHead(status).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -374,7 +376,7 @@ describe('vqmon serve: store', () => {
   it('migrations run once, retention drops old rows, exports quote CSV', () => {
     const dir = tempDir('serve-store');
     let store = new Store(dir);
-    expect(store.schemaVersion).toBe(2);
+    expect(store.schemaVersion).toBe(3);
     store.insertStream({ id: 's1', url: 'udp://127.0.0.1:1', name: 'one', options: {}, paused: false, createdAt: 1, updatedAt: 1 });
     const day = 86_400_000, now = Date.now();
     store.insertEvent('s1', { input: 'udp://127.0.0.1:1', type: 'freeze', phase: 'start', start: 1, end: 3, duration: 2 }, now - 40 * day);
@@ -384,7 +386,7 @@ describe('vqmon serve: store', () => {
     store.addMinute({ streamId: 's1', minute: Math.floor(now / 60_000), frames: 5, audioWindows: 0, droppedPackets: 0, decoderErrors: 0, inputErrors: 0, events: 1, maxLag: 0.2 });
     store.close();
     store = new Store(dir); // reopened: no migration runs twice
-    expect(store.schemaVersion).toBe(2);
+    expect(store.schemaVersion).toBe(3);
     expect(store.retain(30, now)).toEqual({ events: 1, minutes: 1 });
     expect(store.events()).toEqual([kept]);
     expect(store.minutes('s1')).toEqual([expect.objectContaining({ frames: 15, audioWindows: 2, decoderErrors: 1, events: 1, maxLag: 0.5 })]);
@@ -398,8 +400,8 @@ describe('vqmon serve: store', () => {
 
 describe('vqmon serve: killed and restarted', () => {
   /** `node dist/cli.js serve` on a free port; resolves with its URL once it listens. */
-  function serveProcess(dataDir: string): Promise<{ child: ChildProcess; url: string; log: () => string }> {
-    const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--token', TOKEN], { stdio: ['ignore', 'ignore', 'pipe'] });
+  function serveProcess(dataDir: string, config: string): Promise<{ child: ChildProcess; url: string; log: () => string }> {
+    const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--token', TOKEN, '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     return new Promise((resolveUrl, reject) => {
       child.stderr!.on('data', (c: Buffer) => {
@@ -411,41 +413,57 @@ describe('vqmon serve: killed and restarted', () => {
     });
   }
 
-  it('after kill -9 the restarted service watches the same streams (new events arrive) and the stored events are intact', async () => {
+  it('after kill -9 the restarted service watches the same streams, ends the defect the kill cut short, sends the webhooks it owed, and the stored events are intact', async () => {
     const dataDir = tempDir('serve-kill');
     const url = udpUrl();
+    // A webhook receiver that refuses everything until the restart: deliveries are owed.
+    let hookUp = false;
+    const hook = await webhookReceiver(SECRET, () => (hookUp ? 204 : 503));
+    const config = join(dataDir, 'vqmon.yaml');
+    writeFileSync(config, `webhooks:\n  - url: ${hook.url}\n    secret: ${SECRET}\n    types: [freeze]\nwebhook:\n  firstDelay: 0.2\n  maxDelay: 0.5\n  attempts: 100\n`);
     // One source through both lives of the server: frozen 3-6 s and 15-19 s.
     let ff: ChildProcess | undefined;
     let second: ChildProcess | undefined;
-    const first = await serveProcess(dataDir);
+    const first = await serveProcess(dataDir, config);
     try {
       const call1 = api(first.url);
       const added = await call1('POST', '/api/streams', { url, options: { only: ['freeze'], freeze: { minDuration: 1 }, stallTimeout: 2 } });
       expect(added.status).toBe(201);
       await sleep(500);
       ff = ffmpegLive(22, 'split=3[a][b][c];[a][b]freezeframes=first=90:last=179:replace=90[x];[x][c]freezeframes=first=450:last=569:replace=450', [...liveH264(30), '-f', 'mpegts', `${url}?pkt_size=1316`]);
-      const before = await until('the first freeze in the store', async () => {
+      // Killed while the first freeze is under way (its phase start stored, its end not yet).
+      const before = await until('the first freeze\'s start in the store', async () => {
         const ev = (await call1('GET', '/api/events?type=freeze')).body.events as StoredEvent[];
-        return ev.some((e) => e.phase === 'end') ? ev : undefined;
+        return ev.some((e) => e.phase === 'start') ? ev : undefined;
       }, 15_000);
+      first.child.kill('SIGKILL');
+      await new Promise((r) => first.child.once('exit', r));
       // The stream's own freeze.minDuration (1 s, default 2 s) is the one applied: phase start
       // comes once the run has lasted 1 s.
       const firstStart = before.find((e) => e.phase === 'start')!;
+      expect(before).toEqual([firstStart]);
       expect(firstStart.duration).toBeGreaterThanOrEqual(1);
       expect(firstStart.duration).toBeLessThan(1.5);
-      first.child.kill('SIGKILL');
-      await new Promise((r) => first.child.once('exit', r));
+      expect(hook.got).toEqual([]);
 
-      const restarted = await serveProcess(dataDir);
+      hookUp = true;
+      const restarted = await serveProcess(dataDir, config);
       second = restarted.child;
       const call2 = api(restarted.url);
       const streams = (await call2('GET', '/api/streams')).body.streams as Array<{ id: string; url: string; options: unknown }>;
       expect(streams.map((s) => ({ id: s.id, url: s.url, options: s.options }))).toEqual([{ id: added.body.id, url, options: added.body.options }]);
-      expect((await call2('GET', '/api/events?type=freeze')).body.events).toEqual(before);
+      // The freeze the kill cut short is ended at once, marked interrupted, with the end known at its start.
+      const ended = (await call2('GET', '/api/events?type=freeze')).body.events as StoredEvent[];
+      expect(ended.slice(0, 1)).toEqual(before);
+      expect(ended[1]).toMatchObject({ type: 'freeze', phase: 'end', start: firstStart.start, end: firstStart.end, detail: { interrupted: true } });
+      // The webhook gets what it was owed, in order and signed: the start from before the kill, then that end.
+      const owed = await until('the owed deliveries', () => (hook.got.length >= 2 ? hook.got : undefined), 10_000);
+      expect(owed.slice(0, 2).map((g) => g.e)).toEqual(ended.slice(0, 2));
+      expect(owed.every((g) => g.valid)).toBe(true);
       // Watched again: frames flow, and the second freeze is found by the new process.
       await until('frames after the restart', async () => ((await call2('GET', `/api/streams/${added.body.id}`)).body.status.videoFrames > 30 ? true : undefined), 10_000);
       const after = await until('a freeze seen after the restart', async () => {
-        const ev = (await call2('GET', `/api/events?type=freeze&after=${before[before.length - 1]!.id}`)).body.events as StoredEvent[];
+        const ev = (await call2('GET', `/api/events?type=freeze&after=${ended[1]!.id}`)).body.events as StoredEvent[];
         return ev.find((e) => e.phase === 'start');
       }, 20_000);
       expect(after.streamId).toBe(added.body.id);
@@ -456,8 +474,9 @@ describe('vqmon serve: killed and restarted', () => {
         const st = (await call2('GET', `/api/streams/${added.body.id}`)).body.status as { state: string; videoFrames: number };
         return st.state === 'live' && st.videoFrames > 30 ? true : undefined;
       }, 5_000);
-      expect((await call2('GET', '/api/events?type=freeze')).body.events.slice(0, before.length)).toEqual(before);
+      expect((await call2('GET', '/api/events?type=freeze')).body.events.slice(0, 2)).toEqual(ended.slice(0, 2));
     } finally {
+      hook.server.close();
       ff?.kill();
       first.child.kill('SIGKILL');
       if (second && second.exitCode === null) {

@@ -92,7 +92,7 @@ describe('PNG thumbnails', () => {
 });
 
 describe('Preview (a live input\'s pictures and readings)', () => {
-  const still = (luma: number) => frame(64, 36, 'yuv420p', () => [luma, 128, 128], 0);
+  const still = (luma: number) => frame(64, 36, 'yuv420p', () => [luma, 128, 128], 0) as VideoFrame;
 
   it('takes a picture every interval of media time, keeps keepSec of them, and finds the one at an event\'s start', () => {
     const p = new Preview({ width: 32, interval: 0.5, keepSec: 3 });

@@ -17,6 +17,12 @@
  * (capped at maxDelay) up to `attempts` times, then dropped; each hook's queue is bounded
  * (`maxQueue`, the oldest undelivered event is dropped first), so a dead hook costs memory
  * up to its bound and nothing else.
+ *
+ * With an outbox (the store), each hook's progress is a cursor: the id of the last event it
+ * was done with (delivered or given up), written after each. The events themselves are
+ * already in the store, so after a restart (kill -9 included) a hook is sent, in order, the
+ * stored events after its cursor: deliveries are at least once, never lost to a restart
+ * (X-Vqmon-Delivery tells repeats apart). A hook new to the store starts from now.
  */
 import { createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -44,6 +50,15 @@ export interface WebhookTuning {
 
 export const webhookDefaults: WebhookTuning = { attempts: 8, firstDelay: 1, maxDelay: 60, timeout: 5, maxQueue: 1000 };
 
+/** Where webhooks' progress is kept, and the stored events it replays (the Store). */
+export interface Outbox {
+  hookCursor(url: string): number | null;
+  setHookCursor(url: string, lastId: number): void;
+  lastEventId(): number;
+  /** Stored events with a larger id, oldest first. */
+  eventsAfter(id: number): Iterable<StoredEvent>;
+}
+
 export interface HookStats { url: string; queued: number; delivered: number; failedAttempts: number; dropped: number; lastError: string | null }
 
 /** The signature header's value for `body` sent at `timestamp` (epoch seconds). */
@@ -59,8 +74,13 @@ class Webhook {
   private wake: (() => void) | null = null;
   readonly stats: HookStats;
 
-  constructor(private readonly hook: WebhookConfig, private readonly t: WebhookTuning, private readonly onResult: (ok: boolean, dropped: number) => void) {
+  constructor(private readonly hook: WebhookConfig, private readonly t: WebhookTuning, private readonly onResult: (ok: boolean, dropped: number) => void,
+    private readonly outbox?: Outbox) {
     this.stats = { url: hook.url, queued: 0, delivered: 0, failedAttempts: 0, dropped: 0, lastError: null };
+    if (!outbox) return;
+    const last = outbox.hookCursor(hook.url);
+    if (last === null) outbox.setHookCursor(hook.url, outbox.lastEventId());
+    else for (const e of outbox.eventsAfter(last)) this.push(e); // what it missed while the service was down
   }
 
   push(e: StoredEvent) {
@@ -90,9 +110,19 @@ class Webhook {
       this.stats.queued = this.queue.length;
       if (delivered) this.stats.delivered++;
       else if (!this.closed) this.stats.dropped++;
+      // Done with it, unless shutting down cut its retries short: then the next start sends it.
+      if (delivered || !this.closed) this.saveCursor(e.id);
       this.onResult(delivered, delivered || this.closed ? 0 : 1);
     }
     this.busy = false;
+  }
+
+  private saveCursor(id: number) {
+    try {
+      this.outbox?.setHookCursor(this.hook.url, id);
+    } catch (err) {
+      console.error(`vqmon: saving webhook progress for ${this.hook.url} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private async send(e: StoredEvent): Promise<boolean> {
@@ -138,9 +168,9 @@ export class Notifier {
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(hooks: WebhookConfig[], tuning: Partial<WebhookTuning> = {}, private readonly maxBufferedBytes = 1 << 20,
-    private readonly onWebhook: (ok: boolean, dropped: number) => void = () => {}) {
+    private readonly onWebhook: (ok: boolean, dropped: number) => void = () => {}, outbox?: Outbox) {
     const t = { ...webhookDefaults, ...tuning };
-    this.hooks = hooks.map((h) => new Webhook(h, t, (ok, dropped) => this.onWebhook(ok, dropped)));
+    this.hooks = hooks.map((h) => new Webhook(h, t, (ok, dropped) => this.onWebhook(ok, dropped), outbox));
     this.heartbeat = setInterval(() => { for (const c of [...this.clients, ...this.sampleClients]) this.write(c, ': ping\n\n'); }, 15_000);
     this.heartbeat.unref();
   }

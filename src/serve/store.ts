@@ -1,7 +1,7 @@
 /**
  * The monitor service's store: one SQLite file (better-sqlite3, synchronous) in the data
  * directory holding the watched streams, every event, and per-minute summaries of each
- * stream's counters, and the picture at each event's start.
+ * stream's counters, the picture at each event's start, and each webhook's progress.
  *
  * WAL journal, synchronous=NORMAL: a committed row is in the WAL file before the call
  * returns, so a killed process (kill -9) loses nothing it committed; only a power cut can
@@ -63,6 +63,18 @@ const MIGRATIONS: string[] = [
      height INTEGER NOT NULL,
      png BLOB NOT NULL
    );`,
+  // 3: each webhook's progress: the last event it was done with (notify.ts); and the
+  // events started and not yet ended, to end them after a restart (supervisor.ts).
+  `CREATE TABLE webhook_cursors (
+     url TEXT PRIMARY KEY,
+     last_id INTEGER NOT NULL
+   );
+   CREATE TABLE open_events (
+     event_id INTEGER PRIMARY KEY,
+     stream_id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     start REAL NOT NULL
+   );`,
 ];
 
 export interface StreamRow {
@@ -119,6 +131,7 @@ export class Store {
   readonly db: Database.Database;
   readonly file: string;
   private readonly q;
+  private readonly insertTx: (streamId: string, e: LiveEvent, at: number) => StoredEvent;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -140,6 +153,12 @@ export class Store {
       insertStream: db.prepare('INSERT INTO streams (id, url, name, options, paused, created_at, updated_at) VALUES (@id, @url, @name, @options, @paused, @createdAt, @updatedAt)'),
       updateStream: db.prepare('UPDATE streams SET name = @name, options = @options, paused = @paused, updated_at = @updatedAt WHERE id = @id'),
       deleteStream: db.prepare('DELETE FROM streams WHERE id = ?'),
+      hookCursor: db.prepare<[string], { last_id: number }>('SELECT last_id FROM webhook_cursors WHERE url = ?'),
+      setHookCursor: db.prepare('INSERT INTO webhook_cursors (url, last_id) VALUES (?, ?) ON CONFLICT (url) DO UPDATE SET last_id = excluded.last_id'),
+      lastEventId: db.prepare<[], { id: number }>('SELECT max(id) AS id FROM events'),
+      openEvent: db.prepare('INSERT OR REPLACE INTO open_events (event_id, stream_id, type, start) VALUES (?, ?, ?, ?)'),
+      closeEvents: db.prepare('DELETE FROM open_events WHERE stream_id = ? AND type = ? AND start = ?'),
+      openEvents: db.prepare('SELECT e.*, s.url FROM open_events o JOIN events e ON e.id = o.event_id LEFT JOIN streams s ON s.id = e.stream_id ORDER BY e.id'),
       insertThumbnail: db.prepare('INSERT OR REPLACE INTO event_thumbnails (event_id, width, height, png) VALUES (?, ?, ?, ?)'),
       eventThumbnail: db.prepare<[number], { png: Buffer }>('SELECT png FROM event_thumbnails WHERE event_id = ?'),
       startThumbnail: db.prepare<[number], { png: Buffer }>(`SELECT t.png FROM events e
@@ -152,6 +171,14 @@ export class Store {
           dropped_packets = dropped_packets + excluded.dropped_packets, decoder_errors = decoder_errors + excluded.decoder_errors,
           input_errors = input_errors + excluded.input_errors, events = events + excluded.events, max_lag = max(max_lag, excluded.max_lag)`),
     };
+    this.insertTx = db.transaction((streamId: string, e: LiveEvent, at: number): StoredEvent => {
+      const r = this.q.insertEvent.run(streamId, at, e.type, e.phase, e.start, e.end, e.duration, e.score ?? null,
+        e.detail !== undefined ? JSON.stringify(e.detail) : null);
+      const id = Number(r.lastInsertRowid);
+      if (e.phase === 'start') this.q.openEvent.run(id, streamId, e.type, e.start);
+      else this.q.closeEvents.run(streamId, e.type, e.start);
+      return { ...e, id, streamId, at };
+    });
   }
 
   private migrate() {
@@ -200,10 +227,15 @@ export class Store {
   }
 
   /** Stores one event (committed when this returns) and gives it its id. */
+  /** Stores an event; a phase start is open until a phase end of the same stream, type and start. */
   insertEvent(streamId: string, e: LiveEvent, at = Date.now()): StoredEvent {
-    const r = this.q.insertEvent.run(streamId, at, e.type, e.phase, e.start, e.end, e.duration, e.score ?? null,
-      e.detail !== undefined ? JSON.stringify(e.detail) : null);
-    return { ...e, id: Number(r.lastInsertRowid), streamId, at };
+    return this.insertTx(streamId, e, at);
+  }
+
+
+  /** Phase starts without their phase end (the process stopped before the defect ended). */
+  openEvents(): StoredEvent[] {
+    return (this.q.openEvents.all() as EventRecord[]).map(eventRow);
   }
 
   private eventSql(q: EventQuery): { sql: string; args: unknown[] } {
@@ -227,6 +259,22 @@ export class Store {
   *iterateEvents(q: EventQuery = {}): Generator<StoredEvent> {
     const { sql, args } = this.eventSql(q);
     for (const r of this.db.prepare(sql).iterate(...args) as IterableIterator<EventRecord>) yield eventRow(r);
+  }
+
+  hookCursor(url: string): number | null {
+    return this.q.hookCursor.get(url)?.last_id ?? null;
+  }
+
+  setHookCursor(url: string, lastId: number): void {
+    this.q.setHookCursor.run(url, lastId);
+  }
+
+  lastEventId(): number {
+    return this.q.lastEventId.get()?.id ?? 0;
+  }
+
+  eventsAfter(id: number): Iterable<StoredEvent> {
+    return this.iterateEvents({ after: id });
   }
 
   /** The picture at an event's start. */

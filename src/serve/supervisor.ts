@@ -103,8 +103,18 @@ export class Supervisor {
     this.sampler.unref();
   }
 
-  /** Starts every stored stream that is not paused (after a restart: the same set as before). */
+  /**
+   * Starts every stored stream that is not paused (after a restart: the same set as before).
+   * Defects that were still open when the process stopped (killed) get their phase end first,
+   * marked interrupted, with the end known at their start: a client never holds an event
+   * that cannot end. One still there is found again, as a new event, once its input runs.
+   */
   start(): void {
+    for (const e of this.store.openEvents()) {
+      this.record(e.streamId, { input: e.input, type: e.type, phase: 'end', start: e.start, end: e.end, duration: e.duration,
+        ...(e.score !== undefined ? { score: e.score } : {}),
+        detail: { ...e.detail, interrupted: true, reason: 'the service stopped before this ended; reported again if it is still there' } });
+    }
     for (const s of this.store.listStreams()) {
       this.byUrl.set(s.url, s.id);
       if (!s.paused) this.watch(s);
@@ -234,7 +244,11 @@ export class Supervisor {
 
   private onEvent(e: LiveEvent) {
     const id = this.byUrl.get(e.input);
-    if (id === undefined) return;
+    if (id !== undefined) this.record(id, e);
+  }
+
+  /** Stores the event (and the picture at a phase start), then publishes it. */
+  private record(id: string, e: LiveEvent) {
     let stored: StoredEvent;
     try {
       stored = this.store.insertEvent(id, e);
