@@ -13,7 +13,7 @@ import { parseArgs } from '../bench/lib/args.mjs';
 import { checkInstances, costTable, HOURS_PER_MONTH, streamCost, streamsOn } from '../bench/lib/cost.mjs';
 import { capacityFromCpu, judgeStep, nextCount, rampResult, rampStart } from '../bench/lib/ramp.mjs';
 import { chartData, renderReport, table } from '../bench/lib/report.mjs';
-import { clipDefects, linearFit, loopPeriod, matchEvents, measuredPeriod, occurrences, parseSoakArgs, rssByMinute, rssTrend } from '../bench/lib/soak.mjs';
+import { clipDefects, linearFit, matchEvents, measuredPeriod, occurrences, parseSoakArgs, rssByMinute, rssTrend, trackSteps } from '../bench/lib/soak.mjs';
 import { coreSteps, median, rateSummary, ratio, scaling } from '../bench/lib/stats.mjs';
 import { chartSvg, esc, niceTicks } from '../bench/lib/svg.mjs';
 
@@ -303,9 +303,16 @@ describe('serve soak', () => {
     }
   });
 
-  it('loop period: the longest stream span plus a frame (video) or a tick (audio)', () => {
-    expect(loopPeriod([{ type: 'video', firstPts: 0.021, lastPts: 29.987667, fps: 30 }, { type: 'audio', firstPts: 0, lastPts: 30.016, tick: 1 / 48000 }])).toBeCloseTo(30.016021, 6);
-    expect(loopPeriod([{ type: 'video', firstPts: 0, lastPts: 29.966667, fps: 30 }])).toBeCloseTo(30, 5);
+  it('track steps: even steps across the seams, or the gaps and overlaps there', () => {
+    const frame = 1024 / 48000;
+    const loop = (k: number, n: number) => Array.from({ length: n }, (_, i) => 1.4 + k * 32 + i * frame);
+    expect(trackSteps([...loop(0, 1500), ...loop(1, 1500)].reverse())).toEqual({ step: expect.closeTo(frame, 9), off: [] });
+    // A loop holding one frame more than its period: the next loop starts on the last frame.
+    const over = trackSteps([...loop(0, 1501), ...loop(1, 1501)]);
+    expect(over.off).toHaveLength(1);
+    expect(over.off[0]!.step).toBeCloseTo(32 - 1500 * frame, 9);
+    expect(over.off[0]!.at).toBeCloseTo(1.4 + 1500 * frame, 9);
+    expect(trackSteps([0, 1 / 30, 2 / 30, 0.2, 0.2 + 1 / 30]).off).toEqual([{ at: 2 / 30, step: expect.closeTo(0.2 - 2 / 30, 9) }]);
   });
 
   it('occurrences repeat each loop; due once ended `latency` before the horizon', () => {
@@ -368,6 +375,6 @@ describe('serve soak', () => {
     expect(rssTrend(leak.map((s) => ({ t: s.t, rssMiB: 400 + s.t / 2 })), 300).stable).toBe(false); // 30 MiB a minute
     expect(rssTrend([], 300)).toMatchObject({ baselineMiB: null, stable: false });
     expect(rssTrend(flat.slice(0, 12), 60).window).toEqual({ baseline: [20, 40], last: [40, 60] });
-    expect(rssByMinute(flat).map((m) => m.minute)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(rssByMinute(flat).map((m) => m.minute)).toEqual([1, 2, 3, 4, 5]); // samples at 5 ... 300 s
   });
 });

@@ -74,16 +74,20 @@ export function clipDefects(c) {
 }
 
 /**
- * The loop period of `ffmpeg -stream_loop -1 -c copy` (FFmpeg 5.1, ffmpeg.c seek_to_start):
- * each loop's timestamps are shifted by the longest stream's span, max_pts - min_pts plus
- * one frame (1 / frame rate for video; nothing is decoded when copying, so audio adds one
- * time-base tick). The audio's span usually wins: AAC's 1024-sample frames overrun the video.
- * @param {Array<{ type: string, firstPts: number, lastPts: number, fps?: number, tick?: number }>} streams seconds
+ * How one track of a looped clip steps: the median step between consecutive timestamps
+ * (sorted), and every step off it by more than `tol` s (at a loop's seam: a gap, or an
+ * overlap that repeats media). A track that loops seamlessly has none.
+ * @param {number[]} pts seconds, any order
+ * @param {number} [tol]
  */
-export function loopPeriod(streams) {
-  let p = 0;
-  for (const s of streams) p = Math.max(p, s.lastPts - s.firstPts + (s.type === 'video' && s.fps ? 1 / s.fps : s.tick ?? 1 / 90000));
-  return p;
+export function trackSteps(pts, tol = 0.001) {
+  const s = [...pts].sort((a, b) => a - b);
+  const steps = s.slice(1).map((v, i) => v - /** @type {number} */ (s[i]));
+  const sorted = [...steps].sort((a, b) => a - b);
+  const step = /** @type {number} */ (sorted[sorted.length >> 1] ?? 0);
+  const off = [];
+  for (let i = 0; i < steps.length; i++) if (Math.abs(/** @type {number} */ (steps[i]) - step) > tol) off.push({ at: /** @type {number} */ (s[i]), step: /** @type {number} */ (steps[i]) });
+  return { step, off };
 }
 
 /**
@@ -208,12 +212,12 @@ export function rssTrend(samples, total, { boundMiB = 30, boundFraction = 0.1 } 
     slopeMiBPerMin: fit ? fit.b : null, stable: growth !== null && bound !== null && growth <= bound };
 }
 
-/** RSS mean over whole minutes of the run (minute 1 = [0, 60) s), for the report. */
+/** RSS mean over whole minutes of the run (minute 1 = (0, 60] s), for the report. */
 export function rssByMinute(/** @type {Array<{ t: number, rssMiB: number }>} */ samples) {
   /** @type {Map<number, number[]>} */
   const by = new Map();
   for (const s of samples) {
-    const m = Math.floor(s.t / 60) + 1;
+    const m = Math.max(1, Math.ceil(s.t / 60));
     by.set(m, [...(by.get(m) ?? []), s.rssMiB]);
   }
   return [...by.entries()].sort((x, y) => x[0] - y[0]).map(([minute, xs]) => ({ minute, meanMiB: xs.reduce((s, v) => s + v, 0) / xs.length, maxMiB: Math.max(...xs) }));
