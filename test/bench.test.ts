@@ -1,7 +1,8 @@
 /**
  * The benchmark suite's pure logic (bench/lib): statistics, the streams-per-instance ramp,
- * cost per stream-hour, the price table, the command line, the report and the chart. The
- * benchmark itself is not run here (npm run bench).
+ * cost per stream-hour, the price table, the command line, the report and the chart; the
+ * serve soak's matching of events to injected defects and its RSS trend. The benchmark and
+ * the soak themselves are not run here (npm run bench, npm run soak:serve).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { parseArgs } from '../bench/lib/args.mjs';
 import { checkInstances, costTable, HOURS_PER_MONTH, streamCost, streamsOn } from '../bench/lib/cost.mjs';
 import { capacityFromCpu, judgeStep, nextCount, rampResult, rampStart } from '../bench/lib/ramp.mjs';
 import { chartData, renderReport, table } from '../bench/lib/report.mjs';
+import { clipDefects, linearFit, matchEvents, measuredPeriod, occurrences, parseSoakArgs, rssByMinute, rssTrend, trackSteps } from '../bench/lib/soak.mjs';
 import { coreSteps, median, rateSummary, ratio, scaling } from '../bench/lib/stats.mjs';
 import { chartSvg, esc, niceTicks } from '../bench/lib/svg.mjs';
 
@@ -278,5 +280,101 @@ describe('chart', () => {
     // Every opened element is closed or self-closed.
     const opened = (svg.match(/<(svg|text)\b/g) ?? []).length, closed = (svg.match(/<\/(svg|text)>/g) ?? []).length;
     expect(opened).toBe(closed);
+  });
+});
+
+describe('serve soak', () => {
+  it('command line: defaults, values, and errors that name the option', () => {
+    expect(parseSoakArgs([])).toEqual({ streams: 20, minutes: 5, resolution: '360p', tolerance: 0.5, sample: 5, help: false });
+    expect(parseSoakArgs(['--streams', '3', '--minutes', '1', '--resolution', '720p'])).toMatchObject({ streams: 3, minutes: 1, resolution: '720p' });
+    expect(() => parseSoakArgs(['--streams', '2.5'])).toThrow(/--streams must be an integer in \[1, 200\]/);
+    expect(() => parseSoakArgs(['--minutes'])).toThrow(/--minutes needs a value/);
+    expect(() => parseSoakArgs(['--resolution', '4k'])).toThrow(/--resolution must be one of 360p, 540p, 720p, 1080p/);
+    expect(() => parseSoakArgs(['--loud'])).toThrow(/unknown option --loud/);
+  });
+
+  it('clips: three defects each, inside the clip, apart, later in each clip', () => {
+    for (let c = 0; c < 4; c++) {
+      const d = clipDefects(c);
+      expect(d.map((x) => x.type)).toEqual(['freeze', 'black', 'silence']);
+      expect(d[2]!.end).toBeLessThan(30);
+      expect(d[1]!.end - d[1]!.start).toBeLessThan(2); // black shorter than freeze's minDuration
+      if (c) expect(d[0]!.start).toBe(clipDefects(c - 1)[0]!.start + 1.5);
+    }
+  });
+
+  it('track steps: even steps across the seams, or the gaps and overlaps there', () => {
+    const frame = 1024 / 48000;
+    const loop = (k: number, n: number) => Array.from({ length: n }, (_, i) => 1.4 + k * 32 + i * frame);
+    expect(trackSteps([...loop(0, 1500), ...loop(1, 1500)].reverse())).toEqual({ step: expect.closeTo(frame, 9), off: [] });
+    // A loop holding one frame more than its period: the next loop starts on the last frame.
+    const over = trackSteps([...loop(0, 1501), ...loop(1, 1501)]);
+    expect(over.off).toHaveLength(1);
+    expect(over.off[0]!.step).toBeCloseTo(32 - 1500 * frame, 9);
+    expect(over.off[0]!.at).toBeCloseTo(1.4 + 1500 * frame, 9);
+    expect(trackSteps([0, 1 / 30, 2 / 30, 0.2, 0.2 + 1 / 30]).off).toEqual([{ at: 2 / 30, step: expect.closeTo(0.2 - 2 / 30, 9) }]);
+  });
+
+  it('occurrences repeat each loop; due once ended `latency` before the horizon', () => {
+    const occ = occurrences([{ type: 'freeze', start: 2, end: 5 }], { period: 30, origin: 0.1, horizon: 63.5, latency: 2 });
+    expect(occ).toEqual([
+      { type: 'freeze', loop: 0, start: 2.1, end: 5.1, due: true },
+      { type: 'freeze', loop: 1, start: 32.1, end: 35.1, due: true },
+      { type: 'freeze', loop: 2, start: 62.1, end: 65.1, due: false },
+    ]);
+    // Listed up to latency + 1 s past the horizon (events arrive that long after it), not due.
+    expect(occurrences([{ type: 'freeze', start: 2, end: 5 }], { period: 30, origin: 0, horizon: 59.5, latency: 2 }).map((o) => [o.loop, o.due])).toEqual([[0, true], [1, true], [2, false]]);
+    expect(occurrences([{ type: 'freeze', start: 2, end: 5 }], { period: 30, origin: 0, horizon: 58.5, latency: 2 })).toHaveLength(2);
+  });
+
+  it('matching: found, missed (no event, no end, late end), extra, health counted apart', () => {
+    const occ = occurrences([{ type: 'freeze', start: 2, end: 5 }, { type: 'silence', start: 10, end: 13 }], { period: 30, origin: 0, horizon: 61, latency: 2 });
+    const ev = (type: string, phase: string, start: number, end: number) => ({ type, phase, start, end });
+    const m = matchEvents(occ, [
+      ev('freeze', 'start', 2.1, 4.1), ev('freeze', 'end', 2.1, 5.05), // loop 0 freeze: found
+      ev('silence', 'start', 10.05, 12.05), // loop 0 silence: no end
+      ev('freeze', 'start', 32.4, 34.4), ev('freeze', 'end', 32.4, 36), // loop 1 freeze: ends 1 s late
+      ev('silence', 'start', 40, 42), ev('silence', 'end', 40, 43), // loop 1 silence: found
+      ev('black', 'start', 20, 21), ev('black', 'end', 20, 21.2), // not injected
+      ev('freeze', 'start', 61.9, 63.9), // loop 2: not due (past the horizon), matched, not extra
+      ev('stall', 'start', 50, 52), ev('stall', 'end', 50, 53),
+    ], 0.5);
+    expect(m.expected).toBe(4);
+    expect(m.found).toBe(2);
+    expect(m.missed.map((x) => [x.type, x.loop, x.why])).toEqual([['silence', 0, 'no phase end event'], ['freeze', 1, 'ends at 36.00']]);
+    expect(m.extra).toEqual([{ type: 'black', start: 20, end: 21.2 }]);
+    expect(m.health).toEqual({ stall: 1, input_error: 0, analysis_dropped: 0 });
+    expect(m.residuals.map((r) => [r.type, r.loop, Number(r.start.toFixed(3)), Number(r.end.toFixed(3))])).toEqual([['freeze', 0, 0.1, 0.05], ['silence', 1, 0, 0]]);
+    // A run further than the tolerance from its occurrence is missed there and extra.
+    const far = matchEvents(occ.slice(0, 1), [ev('freeze', 'start', 2.6, 4.6), ev('freeze', 'end', 2.6, 5)], 0.5);
+    expect([far.found, far.missed.length, far.extra.length]).toEqual([0, 1, 1]);
+  });
+
+  it('the loop period measured from the events: the slope of start against loop', () => {
+    const res = (p: number, c: number) => [0, 1, 2].map((k) => ({ type: 'freeze', loop: k, at: c + k * p }));
+    expect(measuredPeriod([res(30.016, 2), res(30.016, 3.5), [{ type: 'black', loop: 0, at: 12 }]])).toBeCloseTo(30.016, 6);
+    expect(measuredPeriod([[{ type: 'black', loop: 0, at: 12 }]])).toBeNull();
+    expect(linearFit([1, 2, 3], [2, 4, 6])).toEqual({ a: 0, b: 2 });
+  });
+
+  it('RSS trend: minute 2 against the last minute, bounded by max(30 MiB, 10%); slope per minute', () => {
+    const flat = Array.from({ length: 60 }, (_, i) => ({ t: (i + 1) * 5, rssMiB: 400 + (i % 2 ? 8 : -8) }));
+    const r = rssTrend(flat, 300);
+    expect(r.window).toEqual({ baseline: [60, 120], last: [240, 300] });
+    expect(r.baselineMiB).toBeCloseTo(400, 6);
+    expect(r.boundMiB).toBe(40);
+    expect(r.stable).toBe(true);
+    expect(Math.abs(r.slopeMiBPerMin!)).toBeLessThan(0.5);
+    const leak = flat.map((s) => ({ t: s.t, rssMiB: 400 + s.t / 6 })); // 10 MiB a minute
+    const l = rssTrend(leak, 300);
+    expect(l.slopeMiBPerMin).toBeCloseTo(10, 6);
+    // The windows' centres are 182.5 s apart: 30.4 MiB, under the 40 MiB bound. A 5-minute
+    // run catches growth from about 13 MiB a minute; a longer run (--minutes) slower leaks.
+    expect(l.growthMiB).toBeCloseTo((270 - 87.5) / 6, 6);
+    expect(l.stable).toBe(true);
+    expect(rssTrend(leak.map((s) => ({ t: s.t, rssMiB: 400 + s.t / 2 })), 300).stable).toBe(false); // 30 MiB a minute
+    expect(rssTrend([], 300)).toMatchObject({ baselineMiB: null, stable: false });
+    expect(rssTrend(flat.slice(0, 12), 60).window).toEqual({ baseline: [20, 40], last: [40, 60] });
+    expect(rssByMinute(flat).map((m) => m.minute)).toEqual([1, 2, 3, 4, 5]); // samples at 5 ... 300 s
   });
 });

@@ -1,13 +1,14 @@
 /**
  * vqmon serve end to end: the real server on an ephemeral loopback port with a temporary data
- * directory, real UDP sources (ffmpeg -re) with an injected freeze, streams added through the
- * API; the freeze received over Server-Sent Events and over a webhook whose signature a local
- * receiver checks, and found in the store (API and SQLite); bad requests; a server killed
- * with SIGKILL and restarted on the same data directory.
+ * directory, real UDP and HLS sources (ffmpeg -re; HLS served over HTTP on loopback) with an
+ * injected freeze, streams added through the API; the freeze received over Server-Sent
+ * Events and over a webhook whose signature a local receiver checks, and found in the store
+ * (API and SQLite); bad requests; a server killed with SIGKILL and restarted on the same
+ * data directory.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 
@@ -18,7 +19,7 @@ import { loadConfig } from '../src/serve/config.js';
 import { startServer, type RunningServer } from '../src/serve/server.js';
 import { exportLines, Store, type StoredEvent } from '../src/serve/store.js';
 import { freezeVf } from './helpers/clips.js';
-import { ffmpegLive, liveH264, tempDir, udpUrl } from './helpers/live-sources.js';
+import { ffmpegLive, ffmpegLiveHls, liveH264, serveDir, tempDir, udpUrl, watchPlaylist } from './helpers/live-sources.js';
 
 const root = resolve(import.meta.dirname, '..');
 const TOKEN = 'test-token-0123456789abcdef';
@@ -216,6 +217,53 @@ describe('vqmon serve: live stream through the API, SSE, webhook, store', () => 
       await new Promise((r) => hook.server.close(r));
     }
   }, 60_000);
+
+  it('a freeze on a live HLS stream (a sliding playlist over HTTP) added through the API arrives over SSE and is in SQLite', async () => {
+    const dataDir = tempDir('serve-hls');
+    const hlsDir = tempDir('serve-hls-source');
+    const http = await serveDir(hlsDir);
+    const server = await startServer(loadConfig(undefined, { port: 0, dataDir, token: TOKEN }));
+    const call = api(server.url);
+    const abort = new AbortController();
+    const watcher = watchPlaylist(join(hlsDir, 'live.m3u8'));
+    // Frozen 3-6 s of its 9 s.
+    const source = ffmpegLiveHls(hlsDir, 9, freezeVf(30, 3, 6));
+    try {
+      const stream = await sse(`${server.url}/api/events/stream`, TOKEN, abort.signal);
+      // Joined 2 s in: FFmpeg's HLS reader starts a live playlist 3 segments from its end.
+      await until('four HLS segments', () => watcher.segments.size >= 4, 15_000);
+      const url = `http://127.0.0.1:${http.port}/live.m3u8`;
+      const added = await call('POST', '/api/streams', { url, name: 'hls', options: { only: ['freeze'], openTimeout: 4 } });
+      expect(added.status, JSON.stringify(added.body)).toBe(201);
+      const id = added.body.id as string;
+      const mine = (phase: string) => stream.events.find((e) => e.streamId === id && e.type === 'freeze' && e.phase === phase);
+      const start = await until('HLS freeze start over SSE', () => mine('start'), 20_000);
+      const end = await until('HLS freeze end over SSE', () => mine('end'), 10_000);
+      // Media time 0 is the start of the first segment the server asked for.
+      const first = watcher.segments.get(http.firstSegment()!);
+      expect(first, JSON.stringify([...watcher.segments.values()])).toBeDefined();
+      expect(first!.start).toBeGreaterThan(0);
+      expect(Math.abs(start.start - (3 - first!.start)), JSON.stringify({ first, start })).toBeLessThanOrEqual(TOL);
+      expect(Math.abs(end.end - (6 - first!.start)), JSON.stringify({ first, end })).toBeLessThanOrEqual(TOL);
+      expect(end.start).toBe(start.start);
+      expect(start.input).toBe(url);
+      // The playlist slid: the first segments were deleted while the stream was read.
+      expect(existsSync(join(hlsDir, 'seg00000.ts'))).toBe(false);
+      const listed = await call('GET', `/api/events?stream=${id}&type=freeze`);
+      expect(listed.body.events).toEqual([start, end]);
+      const db = new Database(join(dataDir, 'vqmon.db'), { readonly: true });
+      const rows = db.prepare("SELECT id, phase, start, end FROM events WHERE stream_id = ? AND type = 'freeze' ORDER BY id").all(id);
+      db.close();
+      expect(rows).toEqual([{ id: start.id, phase: 'start', start: start.start, end: start.end }, { id: end.id, phase: 'end', start: end.start, end: end.end }]);
+      expect(((await call('GET', `/api/streams/${id}`)).body.status as { videoFrames: number }).videoFrames).toBeGreaterThan(90);
+    } finally {
+      source.child.kill();
+      watcher.stop();
+      abort.abort();
+      await server.close(1000);
+      await new Promise((r) => http.server.close(r));
+    }
+  }, 40_000);
 });
 
 describe('vqmon serve: requests', () => {

@@ -1,6 +1,7 @@
 /**
  * Real live sources for the live tests: ffmpeg -re sending a lavfi test pattern (UDP
- * MPEG-TS, or an HLS playlist in a directory), a small HTTP server for that directory,
+ * MPEG-TS, or an HLS playlist in a directory, all kept or a sliding window), a small HTTP
+ * server for that directory,
  * and a watcher that notes when each HLS segment was published; an MPEG-TS file sent over
  * UDP byte for byte at a steady rate.
  */
@@ -81,8 +82,10 @@ export async function serveDir(dir: string): Promise<{ port: number; firstSegmen
 export interface Segment { name: string; start: number; duration: number; publishedAt: number }
 
 /**
- * Polls an HLS playlist every 20 ms: each segment's media start (the EXTINF durations
- * before it) and when it first appeared in the playlist (performance.now(), ms).
+ * Polls an HLS playlist every 20 ms: each segment's media start and when it first appeared
+ * in the playlist (performance.now(), ms). A segment's start is the end of the one listed
+ * before it, so a sliding window (hls_list_size, delete_segments) keeps the clock; start
+ * watching before the first segment is written (media time 0 is the first segment's start).
  */
 export function watchPlaylist(file: string): { segments: Map<string, Segment>; stop: () => void } {
   const segments = new Map<string, Segment>();
@@ -93,11 +96,25 @@ export function watchPlaylist(file: string): { segments: Map<string, Segment>; s
       const inf = /^#EXTINF:([\d.]+)/.exec(line);
       if (inf) duration = Number(inf[1]);
       else if (line && !line.startsWith('#')) {
-        if (!segments.has(line)) segments.set(line, { name: line, start: t, duration, publishedAt: performance.now() });
+        const known = segments.get(line);
+        if (known) t = known.start;
+        else segments.set(line, { name: line, start: t, duration, publishedAt: performance.now() });
         t += duration;
       }
     }
   };
   const timer = setInterval(poll, 20);
   return { segments, stop: () => clearInterval(timer) };
+}
+
+/**
+ * A live HLS source in `dir`: ffmpeg -re (ffmpegLive) writing half-second segments (a
+ * keyframe every 15 frames) to a sliding playlist `live.m3u8` of 6 segments, older segments
+ * deleted, as a live packager does.
+ */
+export function ffmpegLiveHls(dir: string, seconds: number, vf: string): { child: ChildProcess; playlist: string } {
+  const playlist = join(dir, 'live.m3u8');
+  const child = ffmpegLive(seconds, vf, [...liveH264(15), '-f', 'hls', '-hls_time', '0.5', '-hls_list_size', '6',
+    '-hls_flags', 'delete_segments+temp_file', '-hls_segment_filename', join(dir, 'seg%05d.ts'), playlist]);
+  return { child, playlist };
 }

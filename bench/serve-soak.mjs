@@ -1,0 +1,356 @@
+// bench/serve-soak: `vqmon serve` watching N real-time UDP streams for M minutes (20 and 5 by
+// default), every live detector on, the events taken from its Server-Sent Events stream.
+//
+//   npm run soak:serve -- [--streams 20] [--minutes 5] [--resolution 360p]   (--help for all)
+//
+// The streams loop 32 s H.264 + AAC clips (CLIPS of them, generated once and cached in
+// .vqmon-tmp/soak/clips; MP4, sent as MPEG-TS) carrying a freeze, black and silence at
+// known times, each sent by `ffmpeg -re -stream_loop -1 -c copy` (copy: a sender costs
+// little), stream i on clip i % CLIPS, started 0.25 s after stream i - 1. Each clip is
+// looped once here first to measure the loop period and check the seams (loopProbe). Each sample (every 5 s) reads the server's
+// RSS and CPU from /proc, the load average, and /api/streams. Then it checks:
+//   1. every defect occurrence that fully played has its phase start and end events, start
+//      and end within the tolerance, and no defect events came that were not injected;
+//   2. RSS is stable: the last minute's mean against minute 2's (bench/lib/soak.mjs rssTrend);
+//   3. no stream fell behind: no dropped packets, stalls, input errors or analysis_dropped,
+//      lag at most 1 s, 97% of frames analysed, every stream live at the end;
+//   4. the store holds exactly the events SSE delivered.
+// Prints a summary, writes .vqmon-tmp/soak/soak-<time>.json and .md; exits 1 when a check
+// fails, 2 when it cannot run. Not part of npm test (it takes minutes and the machine).
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { table } from './lib/report.mjs';
+import { CLIP_FPS, CLIP_SECONDS, CLIPS, RESOLUTIONS, SOAK_USAGE, clipDefects, matchEvents, measuredPeriod, occurrences, parseSoakArgs, rssByMinute, rssTrend, trackSteps } from './lib/soak.mjs';
+import { cpuSeconds } from './suite/proc.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TOKEN = 'soak-token-0123456789abcdef';
+/** Seconds after a defect's end by which its phase end event must have arrived. */
+const LATENCY = 2;
+/** Sustained lag (s) that counts as behind. */
+const MAX_LAG = 1;
+const sleep = (s) => new Promise((r) => setTimeout(r, s * 1000));
+const log = (l) => process.stderr.write(`soak: ${l}\n`);
+
+let args;
+try {
+  args = parseSoakArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(e.message);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(SOAK_USAGE);
+  process.exit(0);
+}
+if (!existsSync(join(root, 'dist/cli.js'))) {
+  console.error('soak: dist/cli.js is missing: build first (npm run build:ts)');
+  process.exit(2);
+}
+
+// --- Clips -----------------------------------------------------------------------------
+
+/**
+ * Clip c at the resolution: testsrc2 with temporal noise (a camera-like decode cost), a tone;
+ * its defects burnt in. MP4, though the senders send MPEG-TS: -stream_loop seeks the file back
+ * to its start, which in an MPEG-TS file loses the first video packet (the keyframe), so every
+ * loop would start with a broken GOP; MP4's index seeks exactly.
+ */
+function makeClip(c, [w, h]) {
+  const [freeze, black, silence] = clipDefects(c);
+  const f = (t) => Math.round(t * CLIP_FPS);
+  const graph = `[0:v]split[a][b];[a][b]freezeframes=first=${f(freeze.start)}:last=${f(freeze.end) - 1}:replace=${f(freeze.start)},` +
+    `drawbox=enable='between(n,${f(black.start)},${f(black.end) - 1})':color=black:t=fill[v];` +
+    `[1:a]volume=enable='gte(t,${silence.start})*lt(t,${silence.end})':volume=0[au]`;
+  const args = ['-f', 'lavfi', '-i', `testsrc2=size=${w}x${h}:rate=${CLIP_FPS}:duration=${CLIP_SECONDS},noise=alls=8:allf=t`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${CLIP_SECONDS}`,
+    '-filter_complex', graph, '-map', '[v]', '-map', '[au]',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-g', String(CLIP_FPS), '-bf', '0', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-f', 'mp4'];
+  const dir = join(root, '.vqmon-tmp/soak/clips');
+  const out = join(dir, `clip${c}-${h}p-${createHash('sha1').update(args.join('\0')).digest('hex').slice(0, 10)}.mp4`);
+  if (existsSync(out)) return out;
+  mkdirSync(dir, { recursive: true });
+  log(`making ${relative(root, out)} (once)`);
+  const tmp = `${out}.${process.pid}.partial`;
+  const r = spawnSync('nice', ['-n', '19', 'ffmpeg', '-hide_banner', '-loglevel', 'error', '-y', ...args, tmp], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) {
+    rmSync(tmp, { force: true });
+    throw new Error(`ffmpeg could not make clip ${c} (needs libx264)`);
+  }
+  renameSync(tmp, out);
+  return out;
+}
+
+/**
+ * The clip looped three times as the senders loop it (-stream_loop, stream copy, MPEG-TS),
+ * its packets' timestamps read back: the loop period (how far the video's timestamps move
+ * from one loop to the next) and whether both tracks step evenly across the seams. FFmpeg's
+ * loop shifts each loop by the longest track's span plus a frame or a tick, and keeps or
+ * drops AAC's priming packet depending on the video's first timestamps (with B-frames, it
+ * kept it: the audio overlapped itself by a frame at every seam, and the monitor's audio
+ * windows, timed by counting samples, drifted 21 ms a loop). So it is measured, not assumed.
+ */
+function loopProbe(file) {
+  const looped = `${file}.loop3.ts`;
+  const ff = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-stream_loop', '2', '-i', file, '-c', 'copy', '-f', 'mpegts', looped], { encoding: 'utf8' });
+  if (ff.status !== 0) throw new Error(`ffmpeg could not loop ${file}: ${ff.stderr}`);
+  const r = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'packet=stream_index,pts_time:stream=index,codec_type', '-of', 'json', looped], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  rmSync(looped, { force: true });
+  if (r.status !== 0) throw new Error(`ffprobe failed on ${looped}: ${r.stderr}`);
+  const j = JSON.parse(r.stdout);
+  const tracks = j.streams.map((s) => ({ type: s.codec_type, pts: j.packets.filter((p) => p.stream_index === s.index && p.pts_time !== undefined).map((p) => Number(p.pts_time)) }));
+  const video = tracks.find((t) => t.type === 'video').pts.sort((a, b) => a - b);
+  const period = video[CLIP_SECONDS * CLIP_FPS] - video[0];
+  const steps = tracks.map((t) => ({ type: t.type, ...trackSteps(t.pts) }));
+  const seams = steps.filter((t) => t.off.length);
+  if (seams.length) {
+    throw new Error(`${relative(root, file)} does not loop seamlessly: ${seams.map((t) => `${t.type} steps ${t.off.map((o) => `${(o.step * 1000).toFixed(1)} ms at ${o.at.toFixed(3)} s`).join(', ')} (not ${(t.step * 1000).toFixed(1)} ms)`).join('; ')}`);
+  }
+  return { period };
+}
+
+// --- Processes ---------------------------------------------------------------------------
+
+/** `vqmon serve` as a user runs it; resolves with its URL once it listens. */
+function startServer(dataDir) {
+  const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--token', TOKEN],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let text = '';
+  return new Promise((ok, fail) => {
+    child.stderr.on('data', (c) => {
+      text += c.toString();
+      if (text.length > 1 << 20) text = text.slice(-(1 << 19));
+      const m = /serving on (http:\/\/\S+)/.exec(text);
+      if (m) ok({ child, url: m[1], log: () => text });
+    });
+    child.on('exit', (code) => fail(new Error(`vqmon serve exited (${code}): ${text}`)));
+  });
+}
+
+function sender(clip, port) {
+  return spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostats', '-re', '-stream_loop', '-1', '-i', clip,
+    '-c', 'copy', '-f', 'mpegts', `udp://127.0.0.1:${port}?pkt_size=1316`], { stdio: 'ignore' });
+}
+
+function rssMiB(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+const loadAvg = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+
+async function api(base, method, path, body) {
+  const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Reads the server's event stream into `events` until `signal` aborts. */
+async function sse(base, signal) {
+  const res = await fetch(`${base}/api/events/stream`, { headers: { authorization: `Bearer ${TOKEN}` }, signal });
+  if (res.status !== 200) throw new Error(`GET /api/events/stream: ${res.status}`);
+  const out = { events: [] };
+  out.done = (async () => {
+    let buf = '';
+    const dec = new TextDecoder();
+    try {
+      for await (const chunk of res.body) {
+        buf += dec.decode(chunk, { stream: true });
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const data = /^data: (.*)$/m.exec(buf.slice(0, i));
+          buf = buf.slice(i + 2);
+          if (data) out.events.push(JSON.parse(data[1]));
+        }
+      }
+    } catch { /* aborted */ }
+  })();
+  return out;
+}
+
+// --- Run ---------------------------------------------------------------------------------
+
+const res = RESOLUTIONS[args.resolution];
+const clips = Array.from({ length: CLIPS }, (_, c) => makeClip(c, res));
+let periods;
+try {
+  periods = clips.map((f) => ({ file: f, ...loopProbe(f) }));
+} catch (e) {
+  console.error(`soak: ${e.message}`);
+  process.exit(2);
+}
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const outDir = join(root, '.vqmon-tmp/soak');
+const dataDir = join(outDir, `run-${stamp}`);
+mkdirSync(dataDir, { recursive: true });
+log(`${args.streams} streams of ${args.resolution}, ${args.minutes} min; loop periods ${periods.map((p) => p.period.toFixed(4)).join(', ')} s; data in ${relative(root, dataDir)}`);
+
+const server = await startServer(dataDir);
+const abort = new AbortController();
+const senders = [];
+const samples = [];
+let exitCode = 0;
+let report;
+try {
+  const stream = await sse(server.url, abort.signal);
+  // Above the ports the live tests (20000-40000) and the bench (41000-55000) pick from.
+  const base = 56000 + 2 * Math.floor(Math.random() * 2000);
+  const streams = [];
+  for (let i = 0; i < args.streams; i++) {
+    const s = await api(server.url, 'POST', '/api/streams', { url: `udp://127.0.0.1:${base + 2 * i}`, name: `soak-${i}` });
+    streams.push({ i, id: s.id, url: s.url, clip: i % CLIPS, port: base + 2 * i });
+  }
+  await sleep(1.5); // the inputs bind their sockets before the first datagram
+  const t0 = performance.now();
+  for (const s of streams) {
+    await sleep(Math.max(0, (t0 + s.i * 250 - performance.now()) / 1000));
+    senders.push(sender(clips[s.clip], s.port));
+  }
+  const tStart = performance.now(); // the last source started
+  const total = args.minutes * 60;
+  let lastCpu = cpuSeconds(server.child.pid), lastSendCpu = 0, lastAt = tStart;
+  log(`streams added and sources started; sampling every ${args.sample} s for ${args.minutes} min`);
+  for (let n = 1; ; n++) {
+    await sleep(Math.max(0, (tStart + n * args.sample * 1000 - performance.now()) / 1000));
+    const now = performance.now(), t = (now - tStart) / 1000;
+    const cpu = cpuSeconds(server.child.pid);
+    const sendCpu = senders.reduce((sum, c) => sum + (cpuSeconds(c.pid) ?? 0), 0);
+    const st = (await api(server.url, 'GET', '/api/streams')).streams;
+    samples.push({ t, rssMiB: rssMiB(server.child.pid), serverCores: (cpu - lastCpu) / ((now - lastAt) / 1000), sendersCores: (sendCpu - lastSendCpu) / ((now - lastAt) / 1000),
+      load1: loadAvg(), streams: st.map((s) => ({ id: s.id, ...s.status })) });
+    lastCpu = cpu; lastSendCpu = sendCpu; lastAt = now;
+    const x = samples[samples.length - 1];
+    if (n % Math.max(1, Math.round(30 / args.sample)) === 0) {
+      log(`${t.toFixed(0)} s: RSS ${x.rssMiB?.toFixed(0)} MiB, server ${x.serverCores.toFixed(2)} cores, senders ${x.sendersCores.toFixed(2)}, load ${x.load1}, ` +
+        `fps ${Math.min(...x.streams.map((s) => s.fps))}-${Math.max(...x.streams.map((s) => s.fps))}, lag max ${Math.max(...x.streams.map((s) => s.lagSec))} s, events ${stream.events.length}`);
+    }
+    if (t >= total) break;
+  }
+  // The media time each stream had reached: occurrences are judged up to there.
+  const final = (await api(server.url, 'GET', '/api/streams')).streams;
+  await sleep(LATENCY);
+  abort.abort();
+  await stream.done;
+  const stored = [];
+  for (let after = 0; ;) {
+    const page = (await api(server.url, 'GET', `/api/events?after=${after}&limit=10000`)).events;
+    stored.push(...page);
+    if (page.length < 10000) break;
+    after = page[page.length - 1].id;
+  }
+  report = analyse({ streams, final, events: stream.events, stored, samples, total });
+} finally {
+  for (const c of senders) c.kill('SIGKILL');
+  abort.abort();
+  if (server.child.exitCode === null) {
+    const exited = new Promise((r) => server.child.once('exit', r));
+    server.child.kill('SIGTERM');
+    const code = await Promise.race([exited, sleep(15).then(() => 'timeout')]);
+    if (code !== 0) {
+      log(`vqmon serve did not stop cleanly on SIGTERM (${code})`);
+      if (code === 'timeout') server.child.kill('SIGKILL');
+      exitCode = 1;
+    }
+  }
+}
+
+function analyse({ streams, final, events, stored, samples, total }) {
+  const perStream = streams.map((s) => {
+    const st = final.find((f) => f.id === s.id).status;
+    const mine = events.filter((e) => e.streamId === s.id);
+    const m = matchEvents(occurrences(clipDefects(s.clip), { period: periods[s.clip].period, origin: 0, horizon: st.mediaTime, latency: LATENCY }), mine, args.tolerance);
+    const seen = samples.map((x) => x.streams.find((y) => y.id === s.id)).filter(Boolean);
+    const warm = seen.filter((_, k) => samples[k].t >= Math.min(60, total / 3));
+    const framesRatio = st.mediaTime > 0 ? st.videoFrames / (st.mediaTime * CLIP_FPS) : 0;
+    const behind = st.droppedPackets > 0 || st.maxLagSec > MAX_LAG || framesRatio < 0.97 || m.health.stall + m.health.input_error + m.health.analysis_dropped > 0 || st.state !== 'live';
+    return { stream: s.i, id: s.id, clip: s.clip, mediaTime: st.mediaTime, state: st.state, videoFrames: st.videoFrames, framesRatio,
+      fpsMean: warm.length ? warm.reduce((a, y) => a + y.fps, 0) / warm.length : null, fpsMin: warm.length ? Math.min(...warm.map((y) => y.fps)) : null,
+      lagMax: Math.max(st.maxLagSec, ...seen.map((y) => y.lagSec)), droppedPackets: st.droppedPackets, decoderErrors: st.decoderErrors, inputErrors: st.inputErrors,
+      expected: m.expected, found: m.found, missed: m.missed, extra: m.extra, health: m.health, residuals: m.residuals, behind };
+  });
+  const all = perStream.flatMap((p) => p.residuals);
+  const abs = (k) => (all.length ? Math.max(...all.map((r) => Math.abs(r[k]))) : null);
+  const mean = (k) => (all.length ? all.reduce((a, r) => a + r[k], 0) / all.length : null);
+  const rss = rssTrend(samples.filter((x) => x.rssMiB !== null), total);
+  const warm = samples.filter((x) => x.t >= Math.min(60, total / 3));
+  const sseIds = events.map((e) => e.id);
+  const upTo = sseIds.length ? Math.max(...sseIds) : 0;
+  const storedIds = stored.filter((e) => e.id <= upTo).map((e) => e.id);
+  const checks = {
+    defects: perStream.every((p) => !p.missed.length && !p.extra.length),
+    rss: rss.stable,
+    keptUp: perStream.every((p) => !p.behind),
+    storeMatchesSse: JSON.stringify(storedIds) === JSON.stringify(sseIds),
+  };
+  return {
+    date: new Date().toISOString(), options: args, resolution: RESOLUTIONS[args.resolution], clips: periods.map((p, c) => ({ file: relative(root, p.file), defects: clipDefects(c), periodSec: p.period })),
+    machine: { cpus: spawnSync('nproc', { encoding: 'utf8' }).stdout.trim(), node: process.version },
+    loop: { predictedPeriodSec: periods[0].period, measuredPeriodSec: measuredPeriod(perStream.map((p) => p.residuals)), origin: 0,
+      startErrorMean: mean('start'), startErrorMaxAbs: abs('start'), endErrorMean: mean('end'), endErrorMaxAbs: abs('end'),
+      byType: Object.fromEntries(['freeze', 'black', 'silence'].map((type) => {
+        const rs = all.filter((r) => r.type === type), m = (k) => (rs.length ? rs.reduce((a, r) => a + r[k], 0) / rs.length : null);
+        return [type, { n: rs.length, startMean: m('start'), startMaxAbs: rs.length ? Math.max(...rs.map((r) => Math.abs(r.start))) : null, endMean: m('end'), endMaxAbs: rs.length ? Math.max(...rs.map((r) => Math.abs(r.end))) : null }];
+      })) },
+    events: { expected: perStream.reduce((a, p) => a + p.expected, 0), found: perStream.reduce((a, p) => a + p.found, 0),
+      missed: perStream.reduce((a, p) => a + p.missed.length, 0), extra: perStream.reduce((a, p) => a + p.extra.length, 0), sse: events.length, stored: stored.length },
+    rss: { ...rss, byMinute: rssByMinute(samples.filter((x) => x.rssMiB !== null)) },
+    cpu: { serverCoresMean: warm.length ? warm.reduce((a, x) => a + x.serverCores, 0) / warm.length : null, serverCoresMax: Math.max(...warm.map((x) => x.serverCores)),
+      sendersCoresMean: warm.length ? warm.reduce((a, x) => a + x.sendersCores, 0) / warm.length : null,
+      load1Mean: samples.reduce((a, x) => a + x.load1, 0) / samples.length, load1Max: Math.max(...samples.map((x) => x.load1)) },
+    checks, perStream, samples: samples.map(({ streams, ...x }) => x),
+  };
+}
+
+// --- Report ------------------------------------------------------------------------------
+
+const f = (v, d = 1) => (v === null || v === undefined ? '—' : Number(v).toFixed(d));
+function markdown(r) {
+  const c = r.checks, l = r.loop;
+  return [`# vqmon serve soak: ${r.options.streams} streams of ${r.options.resolution}, ${r.options.minutes} min`, '',
+    `${r.date}; ${r.machine.cpus} CPUs, Node ${r.machine.node}; command: \`node bench/serve-soak.mjs --streams ${r.options.streams} --minutes ${r.options.minutes} --resolution ${r.options.resolution}\``, '',
+    table(['check', 'result', 'figures'], [
+      ['every injected defect found, none extra', c.defects ? 'pass' : 'FAIL', `${r.events.found}/${r.events.expected} found, ${r.events.missed} missed, ${r.events.extra} extra (tolerance ${r.options.tolerance} s)`],
+      ['RSS stable', c.rss ? 'pass' : 'FAIL', `${f(r.rss.baselineMiB)} MiB (s ${r.rss.window.baseline.map((x) => x.toFixed(0)).join('-')}) → ${f(r.rss.lastMiB)} MiB (s ${r.rss.window.last.map((x) => x.toFixed(0)).join('-')}): ${f(r.rss.growthMiB)} MiB, bound ${f(r.rss.boundMiB)}; slope ${f(r.rss.slopeMiBPerMin, 2)} MiB/min`],
+      ['no stream behind', c.keptUp ? 'pass' : 'FAIL', `${r.perStream.filter((p) => p.behind).length} behind; lag max ${f(Math.max(...r.perStream.map((p) => p.lagMax)), 2)} s; dropped packets ${r.perStream.reduce((a, p) => a + p.droppedPackets, 0)}`],
+      ['store = SSE', c.storeMatchesSse ? 'pass' : 'FAIL', `${r.events.sse} events over SSE, ${r.events.stored} stored`],
+    ]), '',
+    `Loop: period ${f(l.predictedPeriodSec, 4)} s (the clip looped by FFmpeg, read back), ${f(l.measuredPeriodSec, 4)} s measured from the events; ` +
+      `event start - injected start: mean ${f(l.startErrorMean, 3)} s, max |${f(l.startErrorMaxAbs, 3)}| s; end: mean ${f(l.endErrorMean, 3)} s, max |${f(l.endErrorMaxAbs, 3)}| s ` +
+      `(${Object.entries(l.byType).map(([t, b]) => `${t}: start ${f(b.startMean, 3)}, end ${f(b.endMean, 3)}`).join('; ')}).`, '',
+    `CPU: vqmon serve ${f(r.cpu.serverCoresMean, 2)} cores mean (max ${f(r.cpu.serverCoresMax, 2)}), the ${r.options.streams} ffmpeg senders ${f(r.cpu.sendersCoresMean, 2)}; load average (1 min) ${f(r.cpu.load1Mean, 2)} mean, ${f(r.cpu.load1Max, 2)} max.`, '',
+    `RSS by minute: ${r.rss.byMinute.map((m) => `${m.minute}: ${f(m.meanMiB, 0)} MiB`).join(', ')}.`, '',
+    table(['stream', 'clip', 'media s', 'fps mean', 'fps min', 'frames analysed', 'lag max s', 'dropped', 'decoder errors', 'expected', 'found', 'missed', 'extra', 'stall/input_error/dropped events'],
+      r.perStream.map((p) => [p.stream, p.clip, f(p.mediaTime, 0), f(p.fpsMean), f(p.fpsMin), `${(100 * p.framesRatio).toFixed(1)}%`, f(p.lagMax, 2), p.droppedPackets, p.decoderErrors,
+        p.expected, p.found, p.missed.map((m) => `${m.type}@${m.start.toFixed(1)} (${m.why})`).join(', ') || 0,
+        p.extra.map((e) => `${e.type}@${e.start}`).join(', ') || 0, `${p.health.stall}/${p.health.input_error}/${p.health.analysis_dropped}`])), ''].join('\n');
+}
+
+if (report) {
+  const md = markdown(report);
+  const file = join(outDir, `soak-${stamp}`);
+  writeFileSync(`${file}.json`, JSON.stringify(report, null, 2));
+  writeFileSync(`${file}.md`, md);
+  console.log(md);
+  const failed = Object.entries(report.checks).filter(([, ok]) => !ok).map(([k]) => k);
+  console.log(`results: ${relative(root, file)}.json and .md`);
+  if (failed.length) {
+    console.error(`soak: FAILED: ${failed.join(', ')} (see the tables above)`);
+    console.error(`soak: the server's data directory is kept: ${relative(root, dataDir)}`);
+    exitCode = 1;
+  } else {
+    console.log('soak: all checks passed');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+process.exit(exitCode);
