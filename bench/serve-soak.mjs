@@ -14,7 +14,10 @@
 //   2. RSS is stable: the last minute's mean against minute 2's (bench/lib/soak.mjs rssTrend);
 //   3. no stream fell behind: no dropped packets, stalls, input errors or analysis_dropped,
 //      lag at most 1 s, 97% of frames analysed, every stream live at the end;
-//   4. the store holds exactly the events SSE delivered.
+//   4. the store holds exactly the events SSE delivered;
+//   5. what an open dashboard reads keeps coming: a reading per stream about once a second
+//      over /api/samples/stream, every stream's latest picture (fetched every 2 s, as the
+//      dashboard does) after the first 10 s, and the picture at each freeze's and black's start.
 // Prints a summary, writes .vqmon-tmp/soak/soak-<time>.json and .md; exits 1 when a check
 // fails, 2 when it cannot run. Not part of npm test (it takes minutes and the machine).
 import { spawn, spawnSync } from 'node:child_process';
@@ -179,6 +182,62 @@ async function sse(base, signal) {
   return out;
 }
 
+/**
+ * An open dashboard's load and what it gets: the readings stream (counted per stream), and
+ * every stream's latest picture every 2 s (the answers counted) until `signal` aborts.
+ */
+async function dashboardClient(base, streams, signal) {
+  const out = { readings: new Map(), pictures: { ok: 0, failed: 0 } };
+  const res = await fetch(`${base}/api/samples/stream`, { headers: { authorization: `Bearer ${TOKEN}` }, signal });
+  if (res.status !== 200) throw new Error(`GET /api/samples/stream: ${res.status}`);
+  const readings = (async () => {
+    let buf = '';
+    const dec = new TextDecoder();
+    try {
+      for await (const chunk of res.body) {
+        buf += dec.decode(chunk, { stream: true });
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const data = /^data: (.*)$/m.exec(buf.slice(0, i));
+          buf = buf.slice(i + 2);
+          if (data) {
+            const r = JSON.parse(data[1]);
+            out.readings.set(r.streamId, (out.readings.get(r.streamId) ?? 0) + 1);
+          }
+        }
+      }
+    } catch { /* aborted */ }
+  })();
+  const pictures = (async () => {
+    await sleep(10); // the inputs' first pictures
+    while (!signal.aborted) {
+      await Promise.all(streams.map(async (s) => {
+        try {
+          const r = await fetch(`${base}/api/streams/${s.id}/thumbnail`, { headers: { authorization: `Bearer ${TOKEN}` }, signal });
+          const png = Buffer.from(await r.arrayBuffer());
+          if (r.status === 200 && png.readUInt32BE(0) === 0x89504e47) out.pictures.ok++;
+          else out.pictures.failed++;
+        } catch { if (!signal.aborted) out.pictures.failed++; }
+      }));
+      await sleep(2);
+    }
+  })();
+  out.done = Promise.all([readings, pictures]);
+  return out;
+}
+
+/** How many of the freeze and black phase starts have their picture. */
+async function eventPictures(base, events) {
+  const starts = events.filter((e) => e.phase === 'start' && (e.type === 'freeze' || e.type === 'black'));
+  let ok = 0;
+  for (const e of starts) {
+    const r = await fetch(`${base}/api/events/${e.id}/thumbnail`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    await r.arrayBuffer();
+    if (r.status === 200) ok++;
+  }
+  return { starts: starts.length, withPicture: ok };
+}
+
 // --- Run ---------------------------------------------------------------------------------
 
 const res = RESOLUTIONS[args.resolution];
@@ -211,6 +270,7 @@ try {
     const s = await api(server.url, 'POST', '/api/streams', { url: `udp://127.0.0.1:${base + 2 * i}`, name: `soak-${i}` });
     streams.push({ i, id: s.id, url: s.url, clip: i % CLIPS, port: base + 2 * i });
   }
+  const dashboard = await dashboardClient(server.url, streams, abort.signal);
   await sleep(1.5); // the inputs bind their sockets before the first datagram
   const t0 = performance.now();
   for (const s of streams) {
@@ -242,6 +302,8 @@ try {
   await sleep(LATENCY);
   abort.abort();
   await stream.done;
+  await dashboard.done;
+  const readingsSec = (performance.now() - tStart) / 1000;
   const stored = [];
   for (let after = 0; ;) {
     const page = (await api(server.url, 'GET', `/api/events?after=${after}&limit=10000`)).events;
@@ -249,7 +311,8 @@ try {
     if (page.length < 10000) break;
     after = page[page.length - 1].id;
   }
-  report = analyse({ streams, final, events: stream.events, stored, samples, total });
+  const dash = { readings: streams.map((s) => dashboard.readings.get(s.id) ?? 0), readingsSec, pictures: dashboard.pictures, events: await eventPictures(server.url, stored) };
+  report = analyse({ streams, final, events: stream.events, stored, samples, total, dash });
 } finally {
   for (const c of senders) c.kill('SIGKILL');
   abort.abort();
@@ -265,7 +328,7 @@ try {
   }
 }
 
-function analyse({ streams, final, events, stored, samples, total }) {
+function analyse({ streams, final, events, stored, samples, total, dash }) {
   const perStream = streams.map((s) => {
     const st = final.find((f) => f.id === s.id).status;
     const mine = events.filter((e) => e.streamId === s.id);
@@ -292,6 +355,9 @@ function analyse({ streams, final, events, stored, samples, total }) {
     rss: rss.stable,
     keptUp: perStream.every((p) => !p.behind),
     storeMatchesSse: JSON.stringify(storedIds) === JSON.stringify(sseIds),
+    // Readings: one a second from the stream's start (a second or two of slack each end).
+    dashboard: Math.min(...dash.readings) >= dash.readingsSec - 5 && dash.pictures.failed === 0 && dash.pictures.ok > 0
+      && dash.events.withPicture === dash.events.starts,
   };
   return {
     date: new Date().toISOString(), options: args, resolution: RESOLUTIONS[args.resolution], clips: periods.map((p, c) => ({ file: relative(root, p.file), defects: clipDefects(c), periodSec: p.period })),
@@ -308,6 +374,7 @@ function analyse({ streams, final, events, stored, samples, total }) {
     cpu: { serverCoresMean: warm.length ? warm.reduce((a, x) => a + x.serverCores, 0) / warm.length : null, serverCoresMax: Math.max(...warm.map((x) => x.serverCores)),
       sendersCoresMean: warm.length ? warm.reduce((a, x) => a + x.sendersCores, 0) / warm.length : null,
       load1Mean: samples.reduce((a, x) => a + x.load1, 0) / samples.length, load1Max: Math.max(...samples.map((x) => x.load1)) },
+    dashboard: { readingsMin: Math.min(...dash.readings), readingsMax: Math.max(...dash.readings), readingsSec: dash.readingsSec, pictures: dash.pictures, eventPictures: dash.events },
     checks, perStream, samples: samples.map(({ streams, ...x }) => x),
   };
 }
@@ -324,6 +391,8 @@ function markdown(r) {
       ['RSS stable', c.rss ? 'pass' : 'FAIL', `${f(r.rss.baselineMiB)} MiB (s ${r.rss.window.baseline.map((x) => x.toFixed(0)).join('-')}) → ${f(r.rss.lastMiB)} MiB (s ${r.rss.window.last.map((x) => x.toFixed(0)).join('-')}): ${f(r.rss.growthMiB)} MiB, bound ${f(r.rss.boundMiB)}; slope ${f(r.rss.slopeMiBPerMin, 2)} MiB/min`],
       ['no stream behind', c.keptUp ? 'pass' : 'FAIL', `${r.perStream.filter((p) => p.behind).length} behind; lag max ${f(Math.max(...r.perStream.map((p) => p.lagMax)), 2)} s; dropped packets ${r.perStream.reduce((a, p) => a + p.droppedPackets, 0)}`],
       ['store = SSE', c.storeMatchesSse ? 'pass' : 'FAIL', `${r.events.sse} events over SSE, ${r.events.stored} stored`],
+      ['dashboard fed', c.dashboard ? 'pass' : 'FAIL', `readings per stream ${r.dashboard.readingsMin}-${r.dashboard.readingsMax} over ${f(r.dashboard.readingsSec, 0)} s; latest pictures ${r.dashboard.pictures.ok} ok, ${r.dashboard.pictures.failed} failed; ` +
+        `freeze/black starts with their picture ${r.dashboard.eventPictures.withPicture}/${r.dashboard.eventPictures.starts}`],
     ]), '',
     `Loop: period ${f(l.predictedPeriodSec, 4)} s (the clip looped by FFmpeg, read back), ${f(l.measuredPeriodSec, 4)} s measured from the events; ` +
       `event start - injected start: mean ${f(l.startErrorMean, 3)} s, max |${f(l.startErrorMaxAbs, 3)}| s; end: mean ${f(l.endErrorMean, 3)} s, max |${f(l.endErrorMaxAbs, 3)}| s ` +
