@@ -230,10 +230,12 @@ export const native = {
   /**
    * A planar frame scaled down to `width` x `height` RGB24 (rows of width * 3 bytes): each
    * pixel the mean of its box of the source, BT.601. A copy: the frame may be released
-   * after. `fullRange` defaults to the format's (yuvj*).
+   * after. `fullRange` defaults to the format's (yuvj*). `into`: a buffer to reuse, when it
+   * is the right size.
    */
-  thumbnail(frame: VideoFrame<string>, options: { width: number; height: number; fullRange?: boolean }): Uint8Array {
-    const rgb = new Uint8Array(options.width * options.height * 3);
+  thumbnail(frame: VideoFrame<string>, options: { width: number; height: number; fullRange?: boolean }, into?: Uint8Array): Uint8Array {
+    const size = options.width * options.height * 3;
+    const rgb = into && into.length === size ? into : new Uint8Array(size);
     addon.thumbnail(frame, rgb, options);
     return rgb;
   },

@@ -96,7 +96,14 @@ describe('Preview (a live input\'s pictures and readings)', () => {
 
   it('takes a picture every interval of media time, keeps keepSec of them, and finds the one at an event\'s start', () => {
     const p = new Preview({ width: 32, interval: 0.5, keepSec: 3 });
-    for (let i = 0; i < 150; i++) p.frames([still(16 + i)], Float64Array.of(i / 30), 64 / 36); // 5 s at 30 fps
+    const buffers = new Set<Uint8Array>();
+    for (let i = 0; i < 150; i++) { // 5 s at 30 fps
+      p.frames([still(16 + i)], Float64Array.of(i / 30), 64 / 36);
+      buffers.add(p.latest()!.rgb);
+    }
+    // A steady stream reuses the memory of the pictures that leave the window: the 7
+    // pictures of 0-3 s are allocated, those of 3.5, 4 and 4.5 s take over the oldest's.
+    expect(buffers.size).toBe(7);
     expect(p.latest()!.t).toBeCloseTo(4.5, 6);
     expect(p.latest()!.width).toBe(32);
     expect(p.latest()!.height).toBe(18);

@@ -72,9 +72,12 @@ export class Preview {
       const width = Math.min(this.o.width, f.width);
       const ratio = aspect > 0 && Number.isFinite(aspect) ? aspect : f.width / f.height;
       const height = Math.max(1, Math.min(f.height, Math.round(width / ratio)));
-      this.thumbs.push({ t, width, height, rgb: native.thumbnail(f, { width, height }) });
+      // The picture that drops out of the window lends its memory to the new one: a steady
+      // stream allocates no pictures (twice a second per stream, they churned the heap).
+      let spare: Uint8Array | undefined;
+      while (this.thumbs.length > 0 && this.thumbs[0]!.t < t - this.o.keepSec) spare = this.thumbs.shift()!.rgb;
+      this.thumbs.push({ t, width, height, rgb: native.thumbnail(f, { width, height }, spare) });
       this.next = t + this.o.interval;
-      while (this.thumbs.length > 0 && this.thumbs[0]!.t < t - this.o.keepSec) this.thumbs.shift();
     }
   }
 
