@@ -159,12 +159,11 @@ async function api(base, method, path, body) {
   return json;
 }
 
-/** Reads the server's event stream into `events` until `signal` aborts. */
-async function sse(base, signal) {
-  const res = await fetch(`${base}/api/events/stream`, { headers: { authorization: `Bearer ${TOKEN}` }, signal });
-  if (res.status !== 200) throw new Error(`GET /api/events/stream: ${res.status}`);
-  const out = { events: [] };
-  out.done = (async () => {
+/** Opens a Server-Sent Events route; resolves once it answers, with `done`: reading it, `onData` with each message's JSON, until `signal` aborts. */
+async function sseData(base, path, signal, onData) {
+  const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${TOKEN}` }, signal });
+  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}`);
+  const done = (async () => {
     let buf = '';
     const dec = new TextDecoder();
     try {
@@ -174,11 +173,18 @@ async function sse(base, signal) {
         while ((i = buf.indexOf('\n\n')) >= 0) {
           const data = /^data: (.*)$/m.exec(buf.slice(0, i));
           buf = buf.slice(i + 2);
-          if (data) out.events.push(JSON.parse(data[1]));
+          if (data) onData(JSON.parse(data[1]));
         }
       }
     } catch { /* aborted */ }
   })();
+  return { done };
+}
+
+/** Reads the server's event stream into `events` until `signal` aborts. */
+async function sse(base, signal) {
+  const out = { events: [] };
+  out.done = (await sseData(base, '/api/events/stream', signal, (e) => out.events.push(e))).done;
   return out;
 }
 
@@ -188,26 +194,7 @@ async function sse(base, signal) {
  */
 async function dashboardClient(base, streams, signal) {
   const out = { readings: new Map(), pictures: { ok: 0, failed: 0 } };
-  const res = await fetch(`${base}/api/samples/stream`, { headers: { authorization: `Bearer ${TOKEN}` }, signal });
-  if (res.status !== 200) throw new Error(`GET /api/samples/stream: ${res.status}`);
-  const readings = (async () => {
-    let buf = '';
-    const dec = new TextDecoder();
-    try {
-      for await (const chunk of res.body) {
-        buf += dec.decode(chunk, { stream: true });
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const data = /^data: (.*)$/m.exec(buf.slice(0, i));
-          buf = buf.slice(i + 2);
-          if (data) {
-            const r = JSON.parse(data[1]);
-            out.readings.set(r.streamId, (out.readings.get(r.streamId) ?? 0) + 1);
-          }
-        }
-      }
-    } catch { /* aborted */ }
-  })();
+  const { done: readings } = await sseData(base, '/api/samples/stream', signal, (r) => out.readings.set(r.streamId, (out.readings.get(r.streamId) ?? 0) + 1));
   const pictures = (async () => {
     await sleep(10); // the inputs' first pictures
     while (!signal.aborted) {
