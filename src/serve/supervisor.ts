@@ -20,6 +20,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
+import { round } from '../detectors/types.js';
 import { VqmonError } from '../errors.js';
 import { createMonitor, type InputStats, type LiveEvent, type Monitor } from '../live/monitor.js';
 import { checkLiveOptions, checkLiveUrl, type LiveOptions } from '../live/options.js';
@@ -299,8 +300,9 @@ export class Supervisor {
       while (t.samples.length > 6) t.samples.shift();
       const r = this.monitor.preview(s.url)?.take();
       if (r) {
-        const reading: Sample = { streamId: s.id, at: now, mediaTime: round3(r.mediaTime), fps: fps(t.samples),
-          motion: round3(r.motion), blockiness: round3(r.blockiness), audioDb: round3(r.audioDb) };
+        const orNull = (v: number | null) => (v === null ? null : round(v));
+        const reading: Sample = { streamId: s.id, at: now, mediaTime: round(r.mediaTime), fps: fps(t.samples),
+          motion: orNull(r.motion), blockiness: orNull(r.blockiness), audioDb: orNull(r.audioDb) };
         t.readings.push(reading);
         if (t.readings.length > SAMPLES_KEPT) t.readings.shift();
         this.o.publishSample?.(reading);
@@ -337,10 +339,6 @@ export class Supervisor {
     clearTimeout(timer);
     for (const id of this.tracked.keys()) this.flushMinute(id);
   }
-}
-
-function round3<T extends number | null>(v: T): T {
-  return (v === null ? v : Math.round(v * 1000) / 1000) as T;
 }
 
 /** Frames per second over the samples kept (about the last 5 s). */
