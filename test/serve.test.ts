@@ -318,6 +318,13 @@ describe('vqmon serve: requests', () => {
     await bad(404, /no stream with id 'nope'/, 'GET', '/api/streams/nope');
     await bad(404, /no route GET \/api\/nothing/, 'GET', '/api/nothing');
     await bad(400, /must NOT have fewer than 1 properties/, 'PATCH', '/api/streams/nope', {});
+    // The dashboard's routes.
+    await bad(404, /no stream with id 'nope'/, 'GET', '/api/streams/nope/thumbnail');
+    await bad(404, /no stream with id 'nope'/, 'GET', '/api/streams/nope/samples');
+    await bad(400, /seconds must be <= 600/, 'GET', '/api/streams/nope/samples?seconds=601');
+    await bad(400, /params\.id must be integer/, 'GET', '/api/events/abc/thumbnail');
+    await bad(404, /no picture for this event/, 'GET', '/api/events/12345/thumbnail');
+    await bad(400, /querystring: unknown field 'type'/, 'GET', '/api/samples/stream?type=freeze');
     expect((await call('GET', '/api/streams')).body.streams).toEqual([]); // nothing bad was added
   });
 
