@@ -90,7 +90,7 @@ export class Supervisor {
   private readonly closing = new Map<string, Promise<void>>();
   private readonly sampler: NodeJS.Timeout;
   private closed = false;
-  /** PNGs of latest thumbnails, encoded once each (the dashboard asks every second or two). */
+  /** PNGs of pictures, encoded once each (png()). */
   private readonly encoded = new WeakMap<Thumbnail, Buffer>();
 
   constructor(private readonly store: Store, private readonly o: SupervisorOptions = {}) {
@@ -218,7 +218,11 @@ export class Supervisor {
   latestThumbnail(id: string): Buffer | null {
     const s = this.get(id);
     const th = this.tracked.has(id) ? this.monitor.preview(s.url)?.latest() : null;
-    if (!th) return null;
+    return th ? this.png(th) : null;
+  }
+
+  /** A picture as PNG, encoded once (the latest is asked for every second or two, and may also be an event's). */
+  private png(th: Thumbnail): Buffer {
     let png = this.encoded.get(th);
     if (!png) {
       png = encodePng(th.width, th.height, th.rgb);
@@ -273,7 +277,7 @@ export class Supervisor {
     const th = this.monitor.preview(e.input)?.at(e.start);
     if (!th) return;
     try {
-      this.store.insertThumbnail(e.id, th.width, th.height, encodePng(th.width, th.height, th.rgb));
+      this.store.insertThumbnail(e.id, th.width, th.height, this.png(th));
     } catch (err) {
       console.error(`vqmon: storing the picture of event ${e.id} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
