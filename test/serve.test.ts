@@ -442,8 +442,10 @@ describe('vqmon serve: store', () => {
     store.close();
     store = new Store(dir); // reopened: no migration runs twice
     expect(store.schemaVersion).toBe(3);
+    expect(store.openEvents().map((e) => e.type)).toEqual(['freeze']); // its start, never ended
     expect(store.retain(30, now)).toEqual({ events: 1, minutes: 1 });
     expect(store.events()).toEqual([kept]);
+    expect(store.db.prepare('SELECT count(*) AS n FROM open_events').get()).toEqual({ n: 0 }); // went with its event
     expect(store.minutes('s1')).toEqual([expect.objectContaining({ frames: 15, audioWindows: 2, decoderErrors: 1, events: 1, maxLag: 0.5 })]);
     const csv = [...exportLines(store.iterateEvents(), 'csv')];
     expect(csv[0]).toBe('id,streamId,input,at,type,phase,start,end,duration,score,detail\n');

@@ -226,12 +226,13 @@ export class Store {
     return this.q.deleteStream.run(id).changes > 0;
   }
 
-  /** Stores one event (committed when this returns) and gives it its id. */
-  /** Stores an event; a phase start is open until a phase end of the same stream, type and start. */
+  /**
+   * Stores one event (committed when this returns) and gives it its id; a phase start is
+   * open until a phase end of the same stream, type and start.
+   */
   insertEvent(streamId: string, e: LiveEvent, at = Date.now()): StoredEvent {
     return this.insertTx(streamId, e, at);
   }
-
 
   /** Phase starts without their phase end (the process stopped before the defect ended). */
   openEvents(): StoredEvent[] {
@@ -301,7 +302,10 @@ export class Store {
   /** Drops events and summaries older than `days`; returns how many rows went. */
   retain(days: number, now = Date.now()): { events: number; minutes: number } {
     const cutoff = now - days * 86_400_000;
-    this.db.prepare('DELETE FROM event_thumbnails WHERE event_id IN (SELECT id FROM events WHERE at < ?)').run(cutoff);
+    // What hangs off the events that go: their pictures, and their open marks.
+    for (const table of ['event_thumbnails', 'open_events']) {
+      this.db.prepare(`DELETE FROM ${table} WHERE event_id IN (SELECT id FROM events WHERE at < ?)`).run(cutoff);
+    }
     const events = this.db.prepare('DELETE FROM events WHERE at < ?').run(cutoff).changes;
     const minutes = this.db.prepare('DELETE FROM minute_summaries WHERE minute < ?').run(Math.floor(cutoff / 60_000)).changes;
     return { events, minutes };
