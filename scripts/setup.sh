@@ -14,12 +14,12 @@ if [ "$node_major" -lt "$need_node_major" ]; then
   exit 1
 fi
 
-# Build tools, FFmpeg 5.1 (CLI for test clips, libav*-dev for the decoder bindings),
-# the aarch64 cross toolchain and qemu (NEON tests), clang (libFuzzer, sanitizers),
-# Chromium (the dashboard's browser test drives it with playwright-core; no browser download).
-packages=(build-essential cmake pkg-config python3 ffmpeg chromium
-          libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
-          libavfilter-dev libavdevice-dev libpostproc-dev
+# What developing vqmon needs (a user of the npm package needs none of it: vqmon decodes
+# with node-av's prebuilt FFmpeg, and its own addon is prebuilt): build tools for the addon,
+# the FFmpeg CLI (test clips and the benchmarks' baseline only), the aarch64 cross toolchain
+# and qemu (NEON tests, the arm64 install test), clang (libFuzzer, sanitizers), Chromium
+# (the dashboard's browser test drives it with playwright-core; no browser download).
+packages=(build-essential cmake python3 ffmpeg chromium
           g++-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
@@ -49,6 +49,5 @@ gyp_log=$(mktemp)
   npx --no-install node-gyp build -j "$(nproc)" >>"$gyp_log" 2>&1 ||
   { cat "$gyp_log" >&2; echo "setup: building the native addon failed (log above)" >&2; exit 1; }
 rm -f "$gyp_log"
-node scripts/patch-beamcoder.mjs  # npm ci ran it; again here in case node_modules predates it
 npm run --silent build:ts
 echo "setup: ready (native addon: $(node -e "import('./dist/native.js').then(m => console.log(m.native.simdLevel()))"))"

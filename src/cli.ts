@@ -7,14 +7,6 @@
  *   vqmon serve [--host 127.0.0.1] [--port N] [--data-dir DIR] [--token T] [--config vqmon.yaml]
  * Exit codes: 0 no defects (watch: stopped by Ctrl-C / SIGTERM), 1 defects found, 2 error.
  */
-// beamcoder's async calls run on libuv's shared threadpool, sized once at its first use.
-// Each segment worker (one per core) keeps up to three calls in flight: a demuxer read, a
-// video decode and an audio decode; a call queued behind others leaves its core idle. So
-// three slots per core, plus headroom for file I/O (idle slots cost only a thread's stack).
-import { availableParallelism } from 'node:os';
-const poolSizedHere = !process.env.UV_THREADPOOL_SIZE;
-if (poolSizedHere) process.env.UV_THREADPOOL_SIZE = String(3 * availableParallelism() + 2);
-
 const USAGE = `usage:
   vqmon analyze <file-or-url> [--json | --ndjson] [--only freeze,black,blockiness,silence,clipping,
                               av_sync,audio_missing,video_missing,corruption]
@@ -134,9 +126,7 @@ async function bench(argv: string[]): Promise<number> {
     throw Object.assign(new Error(`the benchmark suite is not here (${script}): it runs from a checkout of the vqmon repository ` +
       '(git clone, bash scripts/setup.sh, npm run bench), not from the npm package'), { code: 'ERR_VQMON_INVALID_ARG' });
   }
-  // The suite's children size their own libuv threadpools: do not pass this process's on.
   const env: NodeJS.ProcessEnv = { ...process.env, VQMON_BENCH_COMMAND: `vqmon bench${argv.length ? ` ${argv.join(' ')}` : ''}` };
-  if (poolSizedHere) delete env.UV_THREADPOOL_SIZE;
   const child = spawn(process.execPath, [script, ...argv], { stdio: 'inherit', env });
   return new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 2)));
 }

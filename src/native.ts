@@ -16,7 +16,7 @@ export type PixelFormat =
   | 'yuv420p' | 'yuvj420p' | 'yuv422p' | 'yuvj422p' | 'yuv444p' | 'yuvj444p';
 export type HandoffFormat = PixelFormat | 'nv12' | 'nv21';
 
-/** A decoded 8-bit frame in beamcoder's shape: planes as byte views, strides in linesize. */
+/** A decoded 8-bit frame: planes as byte views (a decoder's own memory, zero-copy), strides in linesize. */
 export interface VideoFrame<F extends string = PixelFormat> {
   width: number;
   height: number;

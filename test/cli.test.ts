@@ -50,7 +50,7 @@ describe('vqmon analyze', () => {
     expect(vqmon('analyze', file, '--config', cfg).code).toBe(1);
   });
 
-  it('never crashes on an input that fails to open (beamcoder race, patched): 20 runs', () => {
+  it('never crashes on an input that fails to open (a failed open frees its context once): 20 runs', () => {
     for (let i = 0; i < 20; i++) expect(vqmon('analyze', join(root, 'package.json')).code).toBe(2);
   }, 60_000);
 
@@ -121,7 +121,7 @@ describe('vqmon watch', () => {
         out += b.toString();
         const lines = out.split('\n');
         out = lines.pop()!;
-        // beamcoder may print diagnostics on stdout (DEBUG: ...): only JSON lines are events.
+        // Only JSON lines are events.
         for (const l of lines) if (l.startsWith('{')) events.push(JSON.parse(l) as (typeof events)[number]);
         if (urls.every((u) => started(u).length >= 3)) { clearTimeout(timer); resolve(); }
       });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { native } from '../src/native.js';
+import type { DecodedFrame } from '../src/decode/types.js';
+import { frameColumn, native } from '../src/native.js';
 import type { VideoFrame } from '../src/native.js';
 import { noise, noiseFrame } from './helpers/frames.js';
 
@@ -61,31 +62,81 @@ describe('copyFrame (decode hand-off into a shared frame ring)', () => {
   });
 });
 
-describe('releaseFrames (decoded frames back to the decoder now, not at GC)', () => {
-  it('releases the planes of frames decoded by beamcoder; the kernels then refuse them, typed', async () => {
-    const { beamcoder, openDecoder } = await import('../src/decode/beamcoder.js');
-    const { videoView } = await import('../src/decode/frames.js');
+describe('decoded frames to the kernels: zero-copy, held until released', () => {
+  /** Every frame of a 1 s 160x90 clip, decoded with the engine's layer (sync calls, one thread). */
+  async function decodeAll() {
+    const { openInputSync } = await import('../src/decode/open.js');
+    const { Decoder } = await import('../src/decode/decoder.js');
     const { clip } = await import('./helpers/clips.js');
     const file = clip('release.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=25:duration=1', '-c:v', 'libx264', '-preset', 'ultrafast', 'OUT']);
-    const dm = await beamcoder().demuxer(file);
-    const dec = openDecoder(dm, 0, 1);
-    const frames = [];
-    let p;
-    while ((p = await dm.read()) !== null) frames.push(...(await dec.decode(p)).frames);
-    frames.push(...(await dec.flush()).frames);
-    dm.forceClose();
-    expect(frames.length).toBe(25);
-    const views = frames.map(videoView);
-    const out = new Float64Array(25 * native.videoLayout({}).rowWidth);
-    expect(() => native.analyzeVideo({ frames: views }, out)).not.toThrow();
-    expect(native.releaseFrames(views.slice(0, 5))).toBe(15); // Y, U, V each
-    expect(views[0]!.data[0]!.length).toBe(0);
-    expect(views[5]!.data[0]!.length).toBeGreaterThan(0);
-    expect(native.releaseFrames(views.slice(0, 5))).toBe(0); // already released
-    expect(() => native.analyzeVideo({ frames: views.slice(0, 2) }, out)).toThrow(expect.objectContaining({ code: 'ERR_VQMON_OUT_OF_BOUNDS' }));
-    expect(() => native.analyzeVideo({ frames: views.slice(5) }, out)).not.toThrow();
+    const input = openInputSync(file);
+    const decoder = new Decoder(input, 0, 1);
+    const frames: DecodedFrame[] = [];
+    while (input.readSync()) decoder.decodeSync(frames);
+    decoder.flushSync(frames);
+    return { input, decoder, frames };
+  }
+  const lumaSum = (f: VideoFrame) => planeRows(f, 0, f.width, f.height).flat().reduce((a, b) => a + b, 0);
+
+  it('hands the kernels the decoder\'s own planes: a write into the AVFrame is what the kernel reads', async () => {
+    const { heldFrame } = await import('../src/decode/decoder.js');
+    const { videoView } = await import('../src/decode/frames.js');
+    const { input, decoder, frames } = await decodeAll();
+    try {
+      const view = videoView(frames[3]!);
+      expect(view).toBe(frames[3]); // no copy, no new object: the record is the kernels' frame
+      const layout = native.videoLayout({});
+      const out = new Float64Array(layout.rowWidth);
+      const mean = frameColumn('lumaMean');
+      native.analyzeVideo({ frames: [view] }, out);
+      expect(out[mean]).not.toBe(200);
+      // Buffers from a second call of node-av's getter on the same AVFrame alias the record's planes.
+      const again = heldFrame(frames[3]!)!.data!;
+      again[0]!.fill(200);
+      expect(view.data[0]![0]).toBe(200);
+      native.analyzeVideo({ frames: [view] }, out);
+      expect(out[mean]).toBe(200);
+    } finally {
+      decoder.close();
+      await input.close();
+    }
   });
 
+  it('keeps every held frame intact while the decoder goes on (one pool Frame each)', async () => {
+    const { input, decoder, frames } = await decodeAll();
+    try {
+      expect(frames.length).toBe(25);
+      // testsrc2 moves every frame: 25 different pictures, none overwritten by a later receive.
+      const sums = frames.map(lumaSum);
+      expect(new Set(sums).size).toBe(25);
+      expect(new Set(frames.map((f) => f.data[0]!.buffer)).size).toBe(25);
+    } finally {
+      decoder.close();
+      await input.close();
+    }
+  });
+
+  it('releases frames once; released and closed-over planes read as empty and the kernels refuse them, typed', async () => {
+    const { releaseFrames, heldFrame } = await import('../src/decode/decoder.js');
+    const { input, decoder, frames } = await decodeAll();
+    const out = new Float64Array(25 * native.videoLayout({}).rowWidth);
+    expect(() => native.analyzeVideo({ frames }, out)).not.toThrow();
+    releaseFrames(frames.slice(0, 5));
+    expect(frames[0]!.data[0]!.length).toBe(0);
+    expect(heldFrame(frames[0]!)).toBeNull();
+    expect(frames[5]!.data[0]!.length).toBeGreaterThan(0);
+    releaseFrames(frames.slice(0, 5)); // already released: nothing happens
+    expect(() => native.analyzeVideo({ frames: frames.slice(0, 2) }, out)).toThrow(expect.objectContaining({ code: 'ERR_VQMON_OUT_OF_BOUNDS' }));
+    expect(() => native.analyzeVideo({ frames: frames.slice(5) }, out)).not.toThrow();
+    // Closing the decoder takes back what is still out: no plane outlives its decoder.
+    decoder.close();
+    await input.close();
+    expect(frames.every((f) => f.data.every((p) => p.length === 0))).toBe(true);
+    expect(() => native.analyzeVideo({ frames: frames.slice(5, 6) }, out)).toThrow(expect.objectContaining({ code: 'ERR_VQMON_OUT_OF_BOUNDS' }));
+  });
+});
+
+describe('native.releaseFrames (detaching plane buffers)', () => {
   it('leaves alone what is not the whole of its own ArrayBuffer: pooled Buffers, parts of buffers, SharedArrayBuffers', () => {
     const pooled = Buffer.from('a small buffer from the pool');
     const whole = new ArrayBuffer(64), part = new Uint8Array(whole, 16, 16);

@@ -83,6 +83,30 @@ describe('live UDP input', () => {
     expect(seen.filter((s) => !['freeze', 'black', 'clipping', 'stall'].includes(s.e.type))).toEqual([]);
   }, 40_000);
 
+  it('a stop interrupts the open or the read in flight: close() does not wait out the timeouts (120 s here)', async () => {
+    // Nothing sends here: the open waits for data until the stop interrupts it.
+    const silent = createMonitor({ openTimeout: 120 });
+    silent.add(udpUrl());
+    await sleep(500);
+    expect(silent.stats().inputs[0]!.state).toBe('connecting');
+    await silent.close();
+    // A source that sent 2 s and went quiet: the monitor is inside a read that would wait 120 s.
+    const url = udpUrl();
+    const monitor = createMonitor({ openTimeout: 120, stallTimeout: 1 });
+    const seen: LiveEvent[] = [];
+    monitor.on('event', (e: LiveEvent) => seen.push(e));
+    monitor.add(url);
+    await sleep(500);
+    const ff = ffmpegLive(2, 'null', [...liveH264(30), '-f', 'mpegts', `${url}?pkt_size=1316`]);
+    while (!seen.some((e) => e.type === 'stall')) await sleep(100);
+    ff.kill();
+    const [input] = monitor.stats().inputs;
+    expect(input!.state).toBe('live');
+    expect(input!.videoFrames).toBeGreaterThan(30);
+    await monitor.close();
+    expect(seen.map((e) => `${e.type} ${e.phase}`)).toEqual(['stall start', 'stall end']);
+  }, 20_000);
+
   it('blockiness (x264 QP 51 without deblocking, 4-7 s) reported within minDuration + 1 s of its onset, with a score', async () => {
     const file = blockyZoneClip();
     const url = udpUrl();

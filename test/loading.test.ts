@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -94,6 +94,33 @@ describe('loading', () => {
       expect(e.message).toContain(`${process.platform}-${process.arch}`);
       expect(e.message).toMatch(/glibc|musl/);
       expect(e.message).toContain('npm rebuild vqmon');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without node-av\'s FFmpeg package, analysis exits 2 with one clear error naming the platform and the fix', () => {
+    // An install with --omit=optional: node-av is there, its platform package is not. node-av
+    // is copied (a link would resolve to this checkout's node_modules, where it is found).
+    const dir = mkdtempSync(join(tmpdir(), 'vqmon-noffmpeg-'));
+    try {
+      cpSync(join(root, 'package.json'), join(dir, 'package.json'));
+      cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
+      symlinkSync(join(root, 'build'), join(dir, 'build'));
+      mkdirSync(join(dir, 'node_modules'));
+      for (const name of readdirSync(join(root, 'node_modules'))) {
+        if (name === '@seydx' || name === 'node-av') continue;
+        symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name));
+      }
+      cpSync(join(root, 'node_modules/node-av'), join(dir, 'node_modules/node-av'), { recursive: true, dereference: true });
+      const r = spawnSync(process.execPath, [join(dir, 'dist/cli.js'), 'analyze', join(root, 'package.json'), '--json'], { encoding: 'utf8' });
+      expect(r.signal, r.stderr).toBeNull();
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('[ERR_VQMON_DECODER_UNAVAILABLE]');
+      expect(r.stderr).toContain(`@seydx/node-av-${process.platform}-${process.arch} is not installed`);
+      expect(r.stderr).toContain('npm install vqmon');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

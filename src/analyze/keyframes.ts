@@ -4,9 +4,10 @@
  * GOP of pre-roll otherwise, 3% of the frames of a 30 s 1080p clip on two workers), and
  * the nearest one keeps the segments' lengths even.
  */
-import type { BcDemuxer, BcPacket } from '../decode/beamcoder.js';
 import { streamSeconds } from '../decode/frames.js';
+import type { MediaInput } from '../decode/input.js';
 import { openInput } from '../decode/open.js';
+import type { Rational } from '../decode/types.js';
 import type { Probe } from './probe.js';
 import { staggeredSegments, type SegmentPlan } from './segments.js';
 
@@ -18,14 +19,13 @@ export interface KeyframeCut { at: number; seekTo: number }
  * before the target; MPEG-TS lands on whatever packet is near it, and its decoder shows
  * nothing before the next keyframe, which is then where the segment starts.
  */
-async function landing(dm: BcDemuxer, videoStream: number, tb: [number, number], origin: number, target: number, count: number) {
-  await dm.seek({ time: target + origin });
-  const keys: number[] = [];
+async function landing(dm: MediaInput, videoStream: number, tb: Rational, origin: number, target: number, count: number) {
+  await dm.seek(target + origin);
+  const keys: number[] = [], p = dm.packet;
   for (let i = 0; i < 2000 && keys.length < count; i++) {
-    const p: BcPacket | null = await dm.read();
-    if (!p) break;
-    if (p.stream_index !== videoStream) continue;
-    if (p.flags?.KEY && p.pts !== null) keys.push(streamSeconds(p.pts, tb) - origin);
+    if (!(await dm.read())) break;
+    if (p.streamIndex !== videoStream) continue;
+    if (p.key && p.pts !== null) keys.push(streamSeconds(p.pts, tb) - origin);
   }
   return keys;
 }
@@ -35,7 +35,7 @@ export async function keyframesAt(url: string, origin: number, videoStream: numb
   if (!times.length) return [];
   const dm = await openInput(url);
   try {
-    const tb = dm.streams[videoStream]!.time_base;
+    const tb = dm.streams[videoStream]!.timeBase;
     const found: Array<KeyframeCut | null> = [];
     for (const t of times) {
       const [first, next] = await landing(dm, videoStream, tb, origin, t, 2);
@@ -51,7 +51,7 @@ export async function keyframesAt(url: string, origin: number, videoStream: numb
   } catch {
     return times.map(() => null); // no keyframe cuts: workers pre-roll instead
   } finally {
-    dm.forceClose();
+    await dm.close();
   }
 }
 

@@ -1,8 +1,9 @@
 /** Opens an input once in the main thread to learn its streams and duration. */
 import { stat } from 'node:fs/promises';
 
-import { beamcoder, type BcStream } from '../decode/beamcoder.js';
+import { Decoder } from '../decode/decoder.js';
 import { frameRate, kernelReadable } from '../decode/frames.js';
+import type { StreamParams } from '../decode/types.js';
 import { isUrl, openInput } from '../decode/open.js';
 import { VqmonError } from '../errors.js';
 
@@ -32,14 +33,13 @@ export interface Probe {
   streams: StreamInfo[];
 }
 
-function info(s: BcStream): StreamInfo | null {
-  const p = s.codecpar;
-  if (p.codec_type === 'video') {
-    return { index: s.index, type: 'video', codec: p.name ?? 'unknown', width: p.width, height: p.height,
-      pixelFormat: p.format ?? 'unknown', frameRate: frameRate(s) };
+function info(s: StreamParams): StreamInfo | null {
+  if (s.type === 'video') {
+    return { index: s.index, type: 'video', codec: s.codec ?? 'unknown', width: s.width, height: s.height,
+      pixelFormat: s.format ?? 'unknown', frameRate: frameRate(s) };
   }
-  if (p.codec_type === 'audio') {
-    return { index: s.index, type: 'audio', codec: p.name ?? 'unknown', sampleRate: p.sample_rate, channels: p.channels };
+  if (s.type === 'audio') {
+    return { index: s.index, type: 'audio', codec: s.codec ?? 'unknown', sampleRate: s.sampleRate, channels: s.channels };
   }
   return null;
 }
@@ -54,7 +54,6 @@ export async function probe(input: string): Promise<Probe> {
     if (!st.isFile()) throw new VqmonError('ERR_VQMON_INPUT_OPEN', `${path} is not a file`);
     if (st.size === 0) throw new VqmonError('ERR_VQMON_INPUT_OPEN', `${path} is empty`);
   }
-  const bc = beamcoder();
   const dm = await openInput(input);
   try {
     const streams = dm.streams.map(info).filter((s): s is StreamInfo => s !== null);
@@ -63,29 +62,24 @@ export async function probe(input: string): Promise<Probe> {
     if (!video && !audio) throw new VqmonError('ERR_VQMON_INPUT_NO_STREAMS', `${input} has no audio or video stream`);
     for (const s of [video, audio]) {
       if (!s) continue;
-      try {
-        bc.decoder({ demuxer: dm, stream_index: s.index });
-      } catch (e) {
-        throw new VqmonError('ERR_VQMON_UNSUPPORTED_CODEC',
-          `no decoder for ${s.type} codec ${s.codec} in this FFmpeg build (${e instanceof Error ? e.message : String(e)})`);
-      }
+      new Decoder(dm, s.index).close(); // throws ERR_VQMON_UNSUPPORTED_CODEC
     }
     if (video && video.pixelFormat !== 'unknown' && !kernelReadable(video.pixelFormat ?? null)) {
       throw new VqmonError('ERR_VQMON_UNSUPPORTED_FORMAT',
         `${input}: pixel format ${video.pixelFormat} is not supported yet (8-bit gray, yuv420p/422p/444p and nv12/nv21 are; convert it once first, e.g. ffmpeg -vf format=yuv420p)`);
     }
-    const start = dm.start_time ?? 0;
+    const start = dm.startTime ?? 0;
     return {
       url: input,
-      format: dm.iformat?.name ?? 'unknown',
-      duration: dm.duration && dm.duration > 0 ? dm.duration / 1e6 : null,
-      origin: start > 0 ? start / 1e6 : 0,
+      format: dm.formatName,
+      duration: dm.duration,
+      origin: start > 0 ? start : 0,
       seekable: local,
       video,
       audio,
       streams,
     };
   } finally {
-    dm.forceClose();
+    await dm.close();
   }
 }

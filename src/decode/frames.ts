@@ -1,10 +1,12 @@
 /**
- * From decoded beamcoder frames to what the kernels read: zero-copy plane views (beamcoder
- * planes are Buffers over FFmpeg's own memory) and per-channel float samples.
+ * From decoded frames to what the kernels read: zero-copy plane views (a decoded frame's
+ * planes are Buffers over the decoder's own memory, see decoder.ts) and per-channel float
+ * samples.
  */
 import { native, type HandoffFormat, type PixelFormat, type VideoFrame } from '../native.js';
 import { VqmonError } from '../errors.js';
-import type { BcFrame, BcStream } from './beamcoder.js';
+import { releaseFrames } from './decoder.js';
+import type { DecodedFrame, Rational, StreamParams } from './types.js';
 
 const KERNEL_FORMATS = new Set<string>(['gray', 'yuv420p', 'yuv422p', 'yuv444p', 'yuvj420p', 'yuvj422p', 'yuvj444p']);
 /** Semi-planar formats the hand-off splits into planar memory (one SIMD pass a frame). */
@@ -16,35 +18,27 @@ export function kernelReadable(format: string | null): boolean {
 }
 
 /**
- * The frame as the kernels read it: a zero-copy view of the decoder's planes, or for
- * nv12/nv21 one copy into planar memory of its own (native.copyFrame), so frames held as
- * prev or freeze reference never share a slot. Throws for formats the kernels cannot read.
+ * The frame as the kernels read it: the decoded frame itself (a zero-copy view of the
+ * decoder's planes, released by whoever analyses it), or for nv12/nv21 one copy into
+ * planar memory of its own (native.copyFrame; the decoded frame is released at once), so
+ * frames held as prev or freeze reference never share a slot. Throws for formats the
+ * kernels cannot read (the frame is released).
  */
-export function videoView(f: BcFrame): VideoFrame {
+export function videoView(f: DecodedFrame): VideoFrame {
   if (f.format !== null && SPLIT_FORMATS.has(f.format)) {
     const src: VideoFrame<HandoffFormat> = { width: f.width, height: f.height, format: f.format as HandoffFormat, data: f.data, linesize: f.linesize };
-    return native.copyFrame(src, new Uint8Array(native.frameSlot(f.width, f.height, src.format).byteLength));
+    try {
+      return native.copyFrame(src, new Uint8Array(native.frameSlot(f.width, f.height, src.format).byteLength));
+    } finally {
+      releaseFrames([f]);
+    }
   }
   if (!kernelReadable(f.format)) {
+    releaseFrames([f]);
     throw new VqmonError('ERR_VQMON_UNSUPPORTED_FORMAT',
       `decoded pixel format ${f.format ?? 'unknown'} is not one the kernels read (8-bit gray, yuv420p/422p/444p, nv12/nv21 after one copy)`);
   }
-  return { width: f.width, height: f.height, format: f.format as PixelFormat, data: f.data, linesize: f.linesize };
-}
-
-/**
- * True when the decoder flagged the frame corrupt or set any decode_error_flags bit.
- * H.264 marks damaged frames with FF_DECODE_ERROR_CONCEALMENT_ACTIVE / DECODE_SLICES,
- * bits beamcoder's own getter does not show; lean frames (openDecoder) carry
- * decode_error_flags only when the field is non-zero, with every bit.
- */
-export function decodeDamaged(f: BcFrame): boolean {
-  return f.flags?.CORRUPT === true || f.decode_error_flags != null;
-}
-
-/** True for an intra picture: decoding it needs no earlier frame, so it ends propagated damage. */
-export function intraFrame(f: BcFrame): boolean {
-  return f.key_frame === true || f.pict_type === 'I';
+  return f as VideoFrame;
 }
 
 /** Limited (tv) or full (pc/jpeg) range, from the pixel format name. */
@@ -53,11 +47,11 @@ export function fullRange(format: string | null): boolean {
 }
 
 /**
- * One Float32Array per channel (full scale 1.0). Planar float is a view; other sample
- * formats are converted here (audio is small next to video: 48k samples/s a channel).
+ * One Float32Array per channel (full scale 1.0), copied out of the decoder's memory (the
+ * frame is released after this; audio is small next to video: 48k samples/s a channel).
  */
-export function audioChannels(f: BcFrame): Float32Array[] {
-  const n = f.nb_samples, ch = f.channels;
+export function audioChannels(f: DecodedFrame): Float32Array[] {
+  const n = f.samples, ch = f.channels;
   const view = (b: Buffer, T: 'f32' | 'f64' | 's16' | 's32' | 'u8') => {
     const bytes = { f32: 4, f64: 8, s16: 2, s32: 4, u8: 1 }[T];
     const aligned = b.byteOffset % bytes === 0 ? b : Buffer.from(b);
@@ -80,7 +74,7 @@ export function audioChannels(f: BcFrame): Float32Array[] {
   for (let c = 0; c < ch; c++) {
     const src = view(f.data[planar ? c : 0]!, T);
     if (T === 'f32' && planar) {
-      out.push((src as Float32Array).subarray(0, n));
+      out.push((src as Float32Array).slice(0, n));
       continue;
     }
     const dst = new Float32Array(n);
@@ -92,21 +86,21 @@ export function audioChannels(f: BcFrame): Float32Array[] {
 }
 
 /** A timestamp in a stream's time base, in seconds (null counts as 0). */
-export const streamSeconds = (ts: number | null, tb: [number, number]) => (ts ?? 0) * tb[0] / tb[1];
+export const streamSeconds = (ts: number | null, tb: Rational) => (ts ?? 0) * tb[0] / tb[1];
 
 /** A video stream's frame rate as a fraction: its average rate, else its base rate. */
-export function frameRateFraction(s: BcStream): [number, number] {
-  return s.avg_frame_rate[0] ? s.avg_frame_rate : s.r_frame_rate;
+export function frameRateFraction(s: StreamParams): Rational {
+  return s.avgFrameRate[0] ? s.avgFrameRate : s.rFrameRate;
 }
 
 /** Frames per second (0 when unknown). */
-export function frameRate(s: BcStream): number {
+export function frameRate(s: StreamParams): number {
   const [n, d] = frameRateFraction(s);
   return d ? n / d : 0;
 }
 
 /** Seconds per frame (0 when unknown). */
-export function frameDuration(s: BcStream): number {
+export function frameDuration(s: StreamParams): number {
   const [n, d] = frameRateFraction(s);
   return n ? d / n : 0;
 }
@@ -117,8 +111,8 @@ export function frameDuration(s: BcStream): number {
  * 1% (a last frame's duration or an edit list moves the average a little); variable-rate
  * video (phones, screen captures) averages well below its base rate.
  */
-export function constantFrameDuration(s: BcStream): number {
-  const [rn, rd] = s.r_frame_rate, [an, ad] = s.avg_frame_rate;
+export function constantFrameDuration(s: StreamParams): number {
+  const [rn, rd] = s.rFrameRate, [an, ad] = s.avgFrameRate;
   if (!rn || !rd || !an || !ad) return 0;
   const r = rn / rd, avg = an / ad;
   return Math.abs(avg / r - 1) <= 0.01 ? rd / rn : 0;

@@ -1,15 +1,17 @@
 /**
  * One live input (UDP/RTP MPEG-TS, SRT, RTMP, RTSP, HLS, HTTP...): demux and decode on
- * libuv's threadpool, kernels on each decoded group of frames in this thread (a few hundred
+ * libuv's threadpool (node-av's async calls), kernels on each decoded group of frames in this thread (a few hundred
  * microseconds per 1080p frame), the streaming detectors (trackers.ts) fed each group's
  * metric rows, a stall watchdog, reconnection with backoff, and back-pressure: an input
  * whose processing falls behind real time drops packets unanalysed until it is live again.
  * Events carry media time from the input's first packet; after a reconnection media time
  * goes on from where the wall clock says the input is.
  */
-import { openDecoder, type BcCodecPar, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
-import { audioChannels, constantFrameDuration, decodeDamaged, frameDuration, intraFrame, kernelReadable, streamSeconds as seconds, videoView } from '../decode/frames.js';
+import { Decoder, releaseFrames } from '../decode/decoder.js';
+import { audioChannels, constantFrameDuration, frameDuration, kernelReadable, streamSeconds as seconds, videoView } from '../decode/frames.js';
+import { MediaInput } from '../decode/input.js';
 import { openInput } from '../decode/open.js';
+import type { DecodedFrame, Rational, StreamParams } from '../decode/types.js';
 import { clippingDefaults } from '../detectors/clipping.js';
 import { round } from '../detectors/types.js';
 import { VqmonError, isVqmonError } from '../errors.js';
@@ -65,8 +67,8 @@ const nowSec = () => performance.now() / 1000;
 const MAFD_PREV = frameColumn('mafdPrev');
 
 /** A stream's pixel aspect ratio (1 when unknown): thumbnails are shown at the display shape. */
-function pixelAspect(par: BcCodecPar): number {
-  const [num, den] = par.sample_aspect_ratio ?? [0, 1];
+function pixelAspect(s: StreamParams): number {
+  const [num, den] = s.sampleAspectRatio;
   return num > 0 && den > 0 ? num / den : 1;
 }
 
@@ -108,6 +110,8 @@ export class LiveInput {
   private readonly counts = { sessions: 0, inputErrors: 0, packets: 0, videoFrames: 0, audioWindows: 0, decoderErrors: 0, droppedPackets: 0, dropSpans: 0 };
   private lastError: InputStats['lastError'] = null;
   private watchdog: NodeJS.Timeout | null = null;
+  /** The input being opened or read (stop interrupts it). */
+  private input: MediaInput | null = null;
   private wake: (() => void) | null = null;
   private readonly emit: Emit;
   /** Thumbnails and metric readings, when options.preview asks for them. */
@@ -129,13 +133,14 @@ export class LiveInput {
   }
 
   /**
-   * Ends runs in progress at once (their phase end events), then stops after the read in
-   * flight returns (at most the open timeout on a silent source): closing a demuxer while
-   * FFmpeg reads from it on the threadpool would free it under that read.
+   * Ends runs in progress at once (their phase end events) and interrupts the open or read
+   * in flight (FFmpeg returns from it at once); the input is closed once that call has
+   * returned, never under it.
    */
   stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
+    this.input?.interrupt();
     this.finish();
     return this.done;
   }
@@ -223,23 +228,24 @@ export class LiveInput {
     // FFmpeg's HLS reader reloads a playlist that stopped growing 1000 times before it gives
     // up, holding its read (and a stop) for many minutes: give up after about the open timeout.
     const hlsOptions = /\.m3u8(\?|$)/i.test(this.url) ? { m3u8_hold_counters: String(Math.max(3, Math.ceil(openTimeout))) } : undefined;
-    const dm = await openInput(this.url, openTimeout, hlsOptions);
+    const dm = await openInput(this.url, openTimeout, hlsOptions, this.input = new MediaInput());
+    let vdec: Decoder | null = null, adec: Decoder | null = null;
     try {
       if (this.stopped) return;
       // A finished HLS playlist (or a file over HTTP) opens again as a whole: reading it
       // again would report old media as new. It is still ended until it opens live.
       const live = !(dm.duration !== null && dm.duration > 0);
       if (this.ended && !live) throw new VqmonError('ERR_VQMON_INPUT_READ', `${this.url} has ended (a finished playlist or a file), waiting for it to go live again`);
-      const vs = dm.streams.find((s) => s.codecpar.codec_type === 'video' && kernelReadable(s.codecpar.format)) ?? null;
-      const as = dm.streams.find((s) => s.codecpar.codec_type === 'audio') ?? null;
+      const vs = dm.streams.find((s) => s.type === 'video' && kernelReadable(s.format)) ?? null;
+      const as = dm.streams.find((s) => s.type === 'audio') ?? null;
       if (!vs && !as) {
-        const found = dm.streams.map((s) => `${s.codecpar.codec_type} ${s.codecpar.name ?? '?'} ${s.codecpar.format ?? ''}`.trim()).join(', ') || 'none';
+        const found = dm.streams.map((s) => `${s.type} ${s.codec ?? '?'} ${s.format ?? ''}`.trim()).join(', ') || 'none';
         throw new VqmonError('ERR_VQMON_INPUT_NO_STREAMS', `${this.url} has no video in a pixel format the kernels read and no audio (streams: ${found})`);
       }
       // One decoder thread while corruption runs, as for files (ARCHITECTURE.md: decoder damage).
-      const vdec: BcDecoder | null = vs ? openDecoder(dm, vs.index, this.readsDamage ? 1 : undefined) : null;
-      const adec: BcDecoder | null = as ? openDecoder(dm, as.index, 1) : null;
-      this.audio = as ? { rate: as.codecpar.sample_rate, channels: as.codecpar.channels, pending: [], count: 0, t0: -1, gap: true, frames: [], dropped: false } : null;
+      vdec = vs ? new Decoder(dm, vs.index, this.readsDamage ? 1 : undefined) : null;
+      adec = as ? new Decoder(dm, as.index, 1) : null;
+      this.audio = as ? { rate: as.sampleRate, channels: as.channels, pending: [], count: 0, t0: -1, gap: true, frames: [], dropped: false } : null;
       this.refused = [];
       this.resetAudio();
       const fd = (vs && frameDuration(vs)) || 1 / 25;
@@ -251,31 +257,32 @@ export class LiveInput {
       this.state = 'live';
       for (const t of this.trackers) t.session?.({ video: vs !== null, audio: as !== null });
       // A live playlist opened again starts a few segments back: those already read are skipped.
-      const repeats = dm.iformat?.name === 'hls' && this.lastStreamSec !== null ? this.lastStreamSec : null;
+      const repeats = dm.formatName === 'hls' && this.lastStreamSec !== null ? this.lastStreamSec : null;
       const stallTimeout = o.stallTimeout ?? liveDefaults.stallTimeout;
       const analysisDelay = o.debug?.analysisDelay ?? 0;
       let rebase = true, awaitingKey = true;
+      const p = dm.packet, decoded: DecodedFrame[] = [];
       while (!this.stopped) {
-        let p: BcPacket | null;
+        let more: boolean;
         try {
-          p = await dm.read();
+          more = await dm.read();
         } catch (e) {
           throw new VqmonError('ERR_VQMON_INPUT_READ', `reading ${this.url} failed: ${e instanceof Error ? e.message : String(e)}`);
         }
         if (this.stopped) break;
-        if (!p) {
+        if (!more) {
           this.ended = true;
           break;
         }
         this.counts.packets++;
-        const stream = dm.streams[p.stream_index]!;
+        const stream = dm.streams[p.streamIndex]!;
         const ts = p.pts ?? p.dts;
         const wall = nowSec();
         // Packets again after a stall: the source paused.
         const resumed = this.seenPacket && wall - this.lastPacketWall >= stallTimeout;
         let t = NaN;
         if (ts !== null) {
-          const sec = seconds(ts, stream.time_base);
+          const sec = seconds(ts, stream.timeBase);
           if (repeats !== null && sec <= repeats && sec > repeats - 30) continue;
           this.lastStreamSec = Math.max(this.lastStreamSec ?? -Infinity, sec);
           if (rebase) {
@@ -293,33 +300,40 @@ export class LiveInput {
         this.lastPacketWall = wall;
         this.seenPacket = true;
         this.stall.update(false, 0, 0);
-        const isVideo = vdec !== null && p.stream_index === vs!.index;
-        const isAudio = adec !== null && p.stream_index === as!.index;
+        const isVideo = vdec !== null && p.streamIndex === vs!.index;
+        const isAudio = adec !== null && p.streamIndex === as!.index;
         if ((isVideo || isAudio) && ts !== null) {
-          const duration = p.duration ? seconds(p.duration, stream.time_base) : isVideo ? fd : 0;
+          const duration = p.duration ? seconds(p.duration, stream.timeBase) : isVideo ? fd : 0;
           for (const tr of this.trackers) tr.packet?.(isVideo ? 'video' : 'audio', t, t + duration, resumed);
         }
-        if (this.dropping(p, isVideo, vdec !== null)) continue;
+        if (this.dropping(p.key, isVideo, vdec !== null)) continue;
         // A session joins the stream anywhere: pictures before its first keyframe would be
         // decoded against references it never had.
-        if (isVideo && awaitingKey && !p.flags?.KEY) continue;
+        if (isVideo && awaitingKey && !p.key) continue;
         if (isVideo) {
           awaitingKey = false;
+          const pts = p.pts;
           // A packet the decoder refuses is damage at its time (corruption's decoder evidence).
-          const decoded = await vdec.decode(p).catch(() => {
+          if (!(await vdec!.decode(decoded))) {
             this.counts.decoderErrors++;
-            if (p.pts !== null) this.refused.push(seconds(p.pts, vs!.time_base) + this.base);
-            return { frames: [] };
-          });
-          this.onVideo(decoded.frames, vs!.time_base, fd, constantDuration, pixelAspect(vs!.codecpar));
+            if (pts !== null) this.refused.push(seconds(pts, vs!.timeBase) + this.base);
+          }
+          this.onVideo(decoded, vs!.timeBase, fd, constantDuration, pixelAspect(vs!));
           if (analysisDelay) await new Promise((r) => setTimeout(r, analysisDelay * 1000));
         } else if (isAudio) {
-          this.onAudio((await adec.decode(p).catch(() => ({ frames: [] }))).frames, as!.time_base);
+          await adec!.decode(decoded);
+          this.onAudio(decoded, as!.timeBase);
         }
+        decoded.length = 0;
       }
     } finally {
       if (this.drop) this.endDrop(this.lastMediaT);
-      dm.forceClose(); // no read in flight here
+      // The chain's frames go back before their decoder closes; then the input (no call in flight here).
+      this.chain.reset();
+      vdec?.close();
+      adec?.close();
+      this.input = null;
+      await dm.close();
     }
   }
 
@@ -329,7 +343,7 @@ export class LiveInput {
    * keyframe (where decoding can restart) arrives. Reported as analysis_dropped, phase
    * start then end, with the packets dropped.
    */
-  private dropping(p: BcPacket, isVideo: boolean, hasVideo: boolean): boolean {
+  private dropping(key: boolean, isVideo: boolean, hasVideo: boolean): boolean {
     const maxLag = this.options.maxLag ?? liveDefaults.maxLag;
     const t = this.lastMediaT;
     if (!this.drop && this.lag.sustained > maxLag) {
@@ -338,7 +352,7 @@ export class LiveInput {
       this.emit({ type: 'analysis_dropped', phase: 'start', start: round(t), end: round(t), duration: 0, detail: { lagSec: round(this.lag.sustained, 2) } });
     }
     if (!this.drop) return false;
-    if (this.lag.now <= maxLag / 2 && (!hasVideo || (isVideo && p.flags?.KEY))) {
+    if (this.lag.now <= maxLag / 2 && (!hasVideo || (isVideo && key))) {
       this.endDrop(t);
       return false;
     }
@@ -368,13 +382,18 @@ export class LiveInput {
     a.t0 = -1;
   }
 
-  private onVideo(frames: BcFrame[], tb: [number, number], fd: number, constantDuration: number, pixelShape: number) {
-    if (!frames.length || this.finished) return;
+  /** Analyses the frames; the chain releases them (all of them, when the input has stopped). */
+  private onVideo(frames: DecodedFrame[], tb: Rational, fd: number, constantDuration: number, pixelShape: number) {
+    if (!frames.length) return;
+    if (this.finished) {
+      releaseFrames(frames);
+      return;
+    }
     const views = frames.map(videoView);
-    const times = Float64Array.from(frames, (f) => seconds(f.best_effort_timestamp ?? f.pts, tb) + this.base);
-    const corrupt = Uint8Array.from(frames, (f) => (decodeDamaged(f) ? 1 : 0));
+    const times = Float64Array.from(frames, (f) => seconds(f.time, tb) + this.base);
+    const corrupt = Uint8Array.from(frames, (f) => (f.damaged ? 1 : 0));
     for (const c of corrupt) this.counts.decoderErrors += c;
-    const key = Uint8Array.from(frames, (f) => (intraFrame(f) ? 1 : 0));
+    const key = Uint8Array.from(frames, (f) => (f.intra ? 1 : 0));
     const options = kernelVideoOptions(this.options.black, this.options.freeze, (frames[0]!.format ?? '').startsWith('yuvj'));
     for (let s = 0; s < views.length; s += BATCH) {
       const batch = views.slice(s, s + BATCH);
@@ -399,11 +418,20 @@ export class LiveInput {
     }
   }
 
-  private onAudio(frames: BcFrame[], tb: [number, number]) {
+  /** Copies the frames' samples out (audioChannels) and releases them. */
+  private onAudio(frames: DecodedFrame[], tb: Rational) {
+    try {
+      this.audioFrames(frames, tb);
+    } finally {
+      releaseFrames(frames);
+    }
+  }
+
+  private audioFrames(frames: DecodedFrame[], tb: Rational) {
     const a = this.audio;
     if (!a || !frames.length || this.finished) return;
     for (const f of frames) {
-      const t = seconds(f.best_effort_timestamp ?? f.pts, tb) + this.base;
+      const t = seconds(f.time, tb) + this.base;
       const hole = a.t0 < 0 ? 0 : t - (a.t0 + a.count / a.rate);
       if (hole > AUDIO_HOLE_FILL) {
         this.audioWindows(1); // what is complete goes out; the windows start again after the hole
@@ -415,10 +443,10 @@ export class LiveInput {
         a.count += n;
       }
       if (a.t0 < 0) a.t0 = t;
-      a.frames.push(t, f.nb_samples);
+      a.frames.push(t, f.samples);
       const ch = audioChannels(f);
       for (let c = 0; c < a.channels; c++) a.pending[c]!.push(ch[c] ?? ch[0]!.slice());
-      a.count += f.nb_samples;
+      a.count += f.samples;
     }
     this.audioWindows(5);
   }

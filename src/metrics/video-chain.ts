@@ -5,16 +5,16 @@
  * matches the current reference within the noise). Used by the segment workers and by
  * live inputs, so both apply the same chain.
  *
- * A view holds its planes' Buffers, which hold FFmpeg's buffer references: keeping a view
- * (prev, ref) keeps its frame's memory alive. With `release`, the chain hands every frame
- * it no longer needs back to the decoder at once (native.releaseFrames): analysed frames
- * other than prev and ref, and prev or ref when they move on. Left to garbage collection,
- * those buffers return late, and the decoder's pool meanwhile allocates fresh memory (at
- * 1080p, five times the page faults of ffmpeg decoding the same file).
+ * A decoded frame's planes are the decoder's memory, held until the frame is released
+ * (src/decode/decoder.ts). With `release`, the chain owns the frames it is given and hands
+ * every frame it no longer needs back to the decoder at once: analysed frames other than
+ * prev and ref, and prev or ref when they move on, so the decoder's pool reuses warm
+ * memory, and a frame the chain still reads is never given back under it.
  */
 import { blackDefaults, type BlackOptions } from '../detectors/black.js';
 import { freezeDefaults, type FreezeOptions } from '../detectors/freeze.js';
 import { graphicsDefaults, tileMask, type GraphicsOptions, type TileRuleOptions } from '../detectors/graphics.js';
+import { releaseFrames } from '../decode/decoder.js';
 import { blackThreshold, native, type VideoFrame, type VideoOptions } from '../native.js';
 
 /** The kernels' tile grid (their default), which the tile rule and masks are cut on. */
@@ -88,7 +88,7 @@ export class VideoChain {
       if (this.ref) done.add(this.ref);
       if (prev) done.delete(prev);
       if (ref) done.delete(ref);
-      if (done.size) native.releaseFrames([...done]);
+      if (done.size) releaseFrames(done);
     }
     this.prev = prev;
     this.ref = ref;

@@ -1,7 +1,7 @@
 /**
  * A piscina task: decode one time segment of a file and run every kernel over it, batch
  * by batch, in this worker. Frames never leave the thread that decoded them: the kernels
- * read beamcoder's planes in place, and only metric rows (Float64Arrays, transferred, not
+ * read the decoder's planes in place, and only metric rows (Float64Arrays, transferred, not
  * copied) go back to the main thread.
  *
  * The segment is [start, end) in seconds from the input's first frame for audio, and
@@ -12,9 +12,10 @@
  * keyframe before it and the frames before videoStart are decoded but not analysed,
  * except that the last of them seeds `prev` and the freeze reference.
  */
-import { openDecoder, type BcDecoder, type BcFrame, type BcPacket } from '../decode/beamcoder.js';
-import { audioChannels, constantFrameDuration, decodeDamaged, frameDuration as frameDurationOf, intraFrame, streamSeconds as seconds, videoView } from '../decode/frames.js';
-import { openInput } from '../decode/open.js';
+import { Decoder, releaseFrames } from '../decode/decoder.js';
+import { audioChannels, constantFrameDuration, frameDuration as frameDurationOf, streamSeconds as seconds, videoView } from '../decode/frames.js';
+import { openInputSync } from '../decode/open.js';
+import type { DecodedFrame } from '../decode/types.js';
 import { ProgrammeTiles, SERIES_COLUMNS, type TileRuleOptions } from '../detectors/graphics.js';
 import { joinSamples } from '../metrics/samples.js';
 import { isCut, TileTextureRecorder, type TileTexture } from '../metrics/tile-texture.js';
@@ -97,15 +98,15 @@ class Growable {
   take() { return this.buf.slice(0, this.length); }
 }
 
-export default async function analyzeSegment(task: SegmentTask): Promise<SegmentResult> {
-  const demuxer = await openInput(task.url);
+export default function analyzeSegment(task: SegmentTask): SegmentResult {
+  const demuxer = openInputSync(task.url);
+  let vdec: Decoder | null = null, adec: Decoder | null = null;
   try {
-    if (task.seekTo > 0) await demuxer.seek({ time: task.seekTo + task.origin });
+    if (task.seekTo > 0) demuxer.seekSync(task.seekTo + task.origin);
     const vs = task.videoStream >= 0 ? demuxer.streams[task.videoStream]! : null;
     const as = task.audioStream >= 0 ? demuxer.streams[task.audioStream]! : null;
-    const threads = task.decoderThreads;
-    const vdec: BcDecoder | null = vs ? openDecoder(demuxer, vs.index, threads) : null;
-    const adec: BcDecoder | null = as ? openDecoder(demuxer, as.index, 1) : null;
+    vdec = vs ? new Decoder(demuxer, vs.index, task.decoderThreads) : null;
+    adec = as ? new Decoder(demuxer, as.index, 1) : null;
 
     const layout = native.videoLayout(task.video);
     const programme = new ProgrammeTiles(layout, task.tiles);
@@ -141,11 +142,12 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     const nominal = vs ? constantFrameDuration(vs) : 0;
     const videoTimeline = vs ? new TimelineTracker(nominal > 0) : null;
     const audioTimeline = as ? new TimelineTracker(true) : null;
-    const stamped = (f: BcFrame) => f.best_effort_timestamp != null || f.pts != null;
-    const onVideo = (frames: BcFrame[]) => {
+    const stamped = (f: DecodedFrame) => f.time !== null;
+    // Every decoded frame goes to the chain (which releases it) or is released here.
+    const onVideo = (frames: DecodedFrame[]) => {
       for (const f of frames) {
         decodedVideo++;
-        const t = seconds(f.best_effort_timestamp ?? f.pts, vs!.time_base) - task.origin;
+        const t = seconds(f.time, vs!.timeBase) - task.origin;
         // (A tenth of a millisecond of slack: the input's origin is rounded to microseconds.)
         if (t < task.videoStart - 1e-4) {
           // Pre-roll, or (after frames of the segment) timestamps that stepped back before it.
@@ -158,6 +160,8 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
             chain.analyze([videoView(f)], task.video, out);
             programme.seriesRow(out, 0, f.width, f.height, series, 0);
             boundary = { t, row: series.slice(), cut: isCut(out, 0, layout) ? 1 : 0 };
+          } else {
+            releaseFrames([f]);
           }
           videoDone = true;
           continue;
@@ -167,108 +171,93 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
         videoTimeline!.frame(stamped(f) ? t : NaN, nominal);
         pending.push(videoView(f));
         pendingT.push(t);
-        pendingCorrupt.push(decodeDamaged(f) ? 1 : 0);
-        pendingKey.push(intraFrame(f) ? 1 : 0);
+        pendingCorrupt.push(f.damaged ? 1 : 0);
+        pendingKey.push(f.intra ? 1 : 0);
         if (pending.length === task.batch) flushVideo();
       }
     };
 
-    const rate = as?.codecpar.sample_rate ?? 0;
-    const channelsN = as?.codecpar.channels ?? 0;
+    const rate = as?.sampleRate ?? 0;
+    const channelsN = as?.channels ?? 0;
     const audioBufs: Float32Array[][] = Array.from({ length: channelsN }, () => []);
     let audioT0 = -1, audioCount = 0;
-    const onAudio = (frames: BcFrame[]) => {
-      for (const f of frames) {
-        decodedAudio++;
-        const t = seconds(f.best_effort_timestamp ?? f.pts, as!.time_base) - task.origin;
-        const dur = f.nb_samples / f.sample_rate;
-        if (t + dur <= task.start) {
-          if (audioTimeline!.started) audioTimeline!.frame(stamped(f) ? t : NaN, dur); // stepped back before the segment
-          audioUntil = Math.max(audioUntil, t + dur); continue;
-        }
-        if (t >= task.end) { audioDone = true; continue; }
-        const ch = audioChannels(f);
-        // A hole in the audio timeline: NaN samples keep the windows on the clock and make
-        // their levels unknown (neither silent nor clipped); the span is reported as a gap.
-        if (audioT0 >= 0 && t - audioUntil > 0.001) {
-          const n = Math.round((t - audioUntil) * f.sample_rate);
-          for (let c = 0; c < channelsN; c++) audioBufs[c]!.push(new Float32Array(n).fill(NaN));
-          audioCount += n;
-        }
-        if (t - audioUntil > GAP) audioGaps.push(audioUntil, t);
-        audioUntil = Math.max(audioUntil, t + dur);
-        // Trim to [start, end) at sample precision.
-        let from = 0, to = f.nb_samples;
-        if (t < task.start) from = Math.min(to, Math.round((task.start - t) * f.sample_rate));
-        if (t + dur > task.end) to = Math.max(from, Math.round((task.end - t) * f.sample_rate));
-        if (audioT0 < 0) audioT0 = t + from / f.sample_rate;
-        // The timeline starts where the segment does; a frame across the start later on (after
-        // timestamps stepped back) is a whole frame to it, not a step of the trimmed samples.
-        const head = audioTimeline!.started ? 0 : from;
-        if (to > head) audioTimeline!.frame(stamped(f) ? t + head / f.sample_rate : NaN, (to - head) / f.sample_rate, dur);
-        for (let c = 0; c < channelsN; c++) audioBufs[c]!.push((ch[c] ?? ch[0]!).slice(from, to));
-        audioCount += to - from;
+    // Audio is copied out of the decoder's frames (audioChannels), which are then released.
+    const onAudio = (frames: DecodedFrame[]) => {
+      for (const f of frames) audioFrame(f);
+      releaseFrames(frames);
+    };
+    const audioFrame = (f: DecodedFrame) => {
+      decodedAudio++;
+      const t = seconds(f.time, as!.timeBase) - task.origin;
+      const dur = f.samples / f.sampleRate;
+      if (t + dur <= task.start) {
+        if (audioTimeline!.started) audioTimeline!.frame(stamped(f) ? t : NaN, dur); // stepped back before the segment
+        audioUntil = Math.max(audioUntil, t + dur); return;
       }
+      if (t >= task.end) { audioDone = true; return; }
+      const ch = audioChannels(f);
+      // A hole in the audio timeline: NaN samples keep the windows on the clock and make
+      // their levels unknown (neither silent nor clipped); the span is reported as a gap.
+      if (audioT0 >= 0 && t - audioUntil > 0.001) {
+        const n = Math.round((t - audioUntil) * f.sampleRate);
+        for (let c = 0; c < channelsN; c++) audioBufs[c]!.push(new Float32Array(n).fill(NaN));
+        audioCount += n;
+      }
+      if (t - audioUntil > GAP) audioGaps.push(audioUntil, t);
+      audioUntil = Math.max(audioUntil, t + dur);
+      // Trim to [start, end) at sample precision.
+      let from = 0, to = f.samples;
+      if (t < task.start) from = Math.min(to, Math.round((task.start - t) * f.sampleRate));
+      if (t + dur > task.end) to = Math.max(from, Math.round((task.end - t) * f.sampleRate));
+      if (audioT0 < 0) audioT0 = t + from / f.sampleRate;
+      // The timeline starts where the segment does; a frame across the start later on (after
+      // timestamps stepped back) is a whole frame to it, not a step of the trimmed samples.
+      const head = audioTimeline!.started ? 0 : from;
+      if (to > head) audioTimeline!.frame(stamped(f) ? t + head / f.sampleRate : NaN, (to - head) / f.sampleRate, dur);
+      for (let c = 0; c < channelsN; c++) audioBufs[c]!.push((ch[c] ?? ch[0]!).slice(from, to));
+      audioCount += to - from;
     };
 
-    // Packets go to the decoders in groups (one threadpool round trip per group, not per
-    // packet). Each decoder has one group in flight while this thread reads the next group
-    // and runs the kernels on the frames of the group before: waiting for the decode before
-    // reading on left a decoder idle for every read's round trip (10% of the frames/s of
-    // two segments side by side at 1080p). Never two decodes in flight on one decoder. A
-    // group the decoder refuses is damage to report, not a reason to stop; a demuxer that
-    // cannot read on is the end of the input (a truncated file ends here).
-    const GROUP = 8;
+    // Synchronous calls: this worker's thread is its own (no threadpool round trip per
+    // packet, and a terminated worker is never inside an async FFmpeg call). A packet the
+    // decoder refuses is damage to report, not a reason to stop; a demuxer that cannot read
+    // on is the end of the input (a truncated file ends here).
     let decodeErrors = 0, readError: string | null = null;
-    // A refused group or flush counts as damage and yields no frames.
-    const settle = (p: Promise<{ frames: BcFrame[] }>) => p.then((r) => r.frames, () => { decodeErrors++; return [] as BcFrame[]; });
-    const flush = (dec: BcDecoder) => settle(dec.flush());
-    let videoPackets: BcPacket[] = [], audioPackets: BcPacket[] = [];
-    let videoInFlight: Promise<BcFrame[]> | null = null, audioInFlight: Promise<BcFrame[]> | null = null;
-    const sendVideo = async () => {
-      const ready = videoInFlight ? await videoInFlight : [];
-      // A refused group is damage at its first packet's time (when that is in the segment).
-      const first = videoPackets.find((p) => p.pts !== null);
-      const at = first ? seconds(first.pts!, vs!.time_base) - task.origin : NaN;
-      videoInFlight = videoPackets.length ? vdec!.decode(videoPackets).then((r) => r.frames, () => {
-        decodeErrors++;
-        if (at >= task.start && at < task.end) errorTimes.push(at);
-        return [] as BcFrame[];
-      }) : null;
-      videoPackets = [];
-      onVideo(ready); // kernels overlap the decode in flight
-    };
-    const sendAudio = async () => {
-      const ready = audioInFlight ? await audioInFlight : [];
-      audioInFlight = audioPackets.length ? settle(adec!.decode(audioPackets)) : null;
-      audioPackets = [];
-      onAudio(ready);
-    };
+    const decoded: DecodedFrame[] = [], p = demuxer.packet;
     for (;;) {
       if (videoDone && audioDone) break;
-      let p: BcPacket | null;
       try {
-        p = await demuxer.read();
+        if (!demuxer.readSync()) break;
       } catch (e) {
         readError = e instanceof Error ? e.message : String(e);
         break;
       }
-      if (!p) break;
       // Packets shown after videoEnd only delay the frame at videoEnd (the boundary row).
-      const late = p.pts !== null && p.stream_index === vs?.index && seconds(p.pts, vs.time_base) - task.origin > task.videoEnd + 1e-6;
-      if (vdec && p.stream_index === vs!.index && !videoDone && !late) {
-        videoPackets.push(p);
-        if (videoPackets.length >= GROUP) await sendVideo();
-      } else if (adec && p.stream_index === as!.index && !audioDone) {
-        audioPackets.push(p);
-        if (audioPackets.length >= GROUP) await sendAudio();
+      const late = p.pts !== null && p.streamIndex === vs?.index && seconds(p.pts, vs.timeBase) - task.origin > task.videoEnd + 1e-6;
+      if (vdec && p.streamIndex === vs!.index && !videoDone && !late) {
+        if (!vdec.decodeSync(decoded)) {
+          // A refused packet is damage at its time (when that is in the segment).
+          decodeErrors++;
+          const at = p.pts !== null ? seconds(p.pts, vs!.timeBase) - task.origin : NaN;
+          if (at >= task.start && at < task.end) errorTimes.push(at);
+        }
+        onVideo(decoded);
+      } else if (adec && p.streamIndex === as!.index && !audioDone) {
+        if (!adec.decodeSync(decoded)) decodeErrors++;
+        onAudio(decoded);
       }
+      decoded.length = 0;
     }
-    // The last groups: send what is left, then take the frames of the decode in flight.
-    if (vdec) { await sendVideo(); await sendVideo(); }
-    if (adec) { await sendAudio(); await sendAudio(); }
-    if (vdec && !videoDone) onVideo(await flush(vdec));
-    if (adec && !audioDone) onAudio(await flush(adec));
+    // The frames still inside the decoders.
+    if (vdec && !videoDone) {
+      if (!vdec.flushSync(decoded)) decodeErrors++;
+      onVideo(decoded);
+      decoded.length = 0;
+    }
+    if (adec && !audioDone) {
+      if (!adec.flushSync(decoded)) decodeErrors++;
+      onAudio(decoded);
+    }
     flushVideo();
 
     // Audio windows per channel, then interleaved as [window][channel][peak, rms, clipped].
@@ -308,6 +297,9 @@ export default async function analyzeSegment(task: SegmentTask): Promise<Segment
     };
     return result;
   } finally {
-    demuxer.forceClose();
+    // Decoders first: closing one releases the frames it still has out (the chain's prev and ref).
+    vdec?.close();
+    adec?.close();
+    void demuxer.close();
   }
 }
