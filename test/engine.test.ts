@@ -121,6 +121,19 @@ describe('segments across workers', () => {
     expect(r.events).toEqual([]);
   });
 
+  it('an abort mid-analysis ends the workers inside their decode loops (5 times), typed; the next analysis is whole', async () => {
+    // Workers decode with synchronous calls only: piscina terminates a worker between two of
+    // them (an async node-av call under termination would abort the process).
+    for (let i = 0; i < 5; i++) {
+      const abort = new AbortController();
+      const running = analyze(long(), { threads: 2, signal: abort.signal });
+      setTimeout(() => abort.abort(), 150 + 100 * i);
+      await expect(running).rejects.toMatchObject({ code: 'ERR_VQMON_ABORTED' });
+    }
+    const r = await analyze(long(), { threads: 2 });
+    expect(r.events.map((e) => e.type)).toEqual(['freeze', 'black']);
+  }, 60_000);
+
   it('gives the same events split or in one pass', async () => {
     const one = await analyze(long(), { threads: 1 });
     const split = await analyze(long(), { threads: 2 });
