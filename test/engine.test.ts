@@ -121,15 +121,20 @@ describe('segments across workers', () => {
     expect(r.events).toEqual([]);
   });
 
-  it('an abort mid-analysis ends the workers inside their decode loops (5 times), typed; the next analysis is whole', async () => {
-    // Workers decode with synchronous calls only: piscina terminates a worker between two of
-    // them (an async node-av call under termination would abort the process).
+  it('an abort mid-analysis stops the workers between two packets (5 times), typed; the next analysis is whole', async () => {
+    // Cancelling is cooperative (a flag read between packets): terminating a worker inside a
+    // synchronous node-av call aborted the process. Abort once 1..5 of the 6 segments are
+    // done, so the others are in their decode loops or queued.
     for (let i = 0; i < 5; i++) {
       const abort = new AbortController();
-      const running = analyze(long(), { threads: 2, signal: abort.signal });
-      setTimeout(() => abort.abort(), 150 + 100 * i);
+      const running = analyze(long(), { threads: 2, signal: abort.signal,
+        onProgress: ({ done, total }) => { expect(total).toBe(6); if (done === i + 1) abort.abort(); } });
       await expect(running).rejects.toMatchObject({ code: 'ERR_VQMON_ABORTED' });
     }
+    // Aborted before it starts: no segment runs.
+    const early = new AbortController();
+    early.abort();
+    await expect(analyze(long(), { threads: 2, signal: early.signal })).rejects.toMatchObject({ code: 'ERR_VQMON_ABORTED' });
     const r = await analyze(long(), { threads: 2 });
     expect(r.events.map((e) => e.type)).toEqual(['freeze', 'black']);
   }, 60_000);

@@ -74,7 +74,9 @@ describe('decoded frames to the kernels: zero-copy, held until released', () => 
     const frames: DecodedFrame[] = [];
     while (input.readSync()) decoder.decodeSync(frames);
     decoder.flushSync(frames);
-    return { input, decoder, frames };
+    // yuv420p: the records themselves are what the kernels read (videoView returns them as they are).
+    expect(frames.every((f) => f.format === 'yuv420p')).toBe(true);
+    return { input, decoder, frames: frames as (DecodedFrame & VideoFrame)[] };
   }
   const lumaSum = (f: VideoFrame) => planeRows(f, 0, f.width, f.height).flat().reduce((a, b) => a + b, 0);
 

@@ -23,7 +23,7 @@ import { VqmonError } from '../errors.js';
 import { kernelVideoOptions, tileRuleOptions } from '../metrics/video-chain.js';
 import { native } from '../native.js';
 import { SegmentPool } from '../pool/pool.js';
-import type { SegmentResult } from '../pool/segment-worker.js';
+import type { SegmentResult, SegmentTask } from '../pool/segment-worker.js';
 import { probe, type StreamInfo } from './probe.js';
 import { balancedCuts } from './keyframes.js';
 import { planSegments } from './segments.js';
@@ -112,6 +112,38 @@ function checkOptions(o: AnalyzeOptions) {
   }
 }
 
+/**
+ * Runs the segments side by side. When one fails or the caller aborts, the others are
+ * cancelled and awaited, so the pool is destroyed with no worker inside a decode call.
+ */
+async function runSegments(pool: SegmentPool, tasks: Omit<SegmentTask, 'cancel'>[],
+  options: Pick<AnalyzeOptions, 'signal' | 'onProgress'>): Promise<SegmentResult[]> {
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) stop.abort();
+  let done = 0, failure: unknown = null;
+  try {
+    const settled = await Promise.allSettled(tasks.map(async (task) => {
+      try {
+        const r = await pool.run(task, stop.signal);
+        options.onProgress?.({ done: ++done, total: tasks.length });
+        return r;
+      } catch (e) {
+        // The first failure is the one to report; the others are its cancellations.
+        if (!stop.signal.aborted) failure = e;
+        stop.abort();
+        throw e;
+      }
+    }));
+    if (options.signal?.aborted) throw new VqmonError('ERR_VQMON_ABORTED', 'analysis aborted');
+    if (settled.some((s) => s.status === 'rejected')) throw failure;
+    return settled.map((s) => (s as PromiseFulfilledResult<SegmentResult>).value);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
 export async function analyze(input: string, options: AnalyzeOptions = {}): Promise<Report> {
   checkOptions(options);
   const t0 = performance.now();
@@ -122,34 +154,28 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
   const p = await probe(input);
   const window = options.audioWindow ?? 0.05;
   const plan = p.seekable ? planSegments(p.duration, threads, { quantum: window }) : [{ start: 0, end: Infinity }];
-  const pool = new SegmentPool({ threads: Math.min(threads, plan.length) });
   const on = (d: DetectorName) => !options.only || options.only.includes(d);
   // Workers decode side by side; give each decoder its share of the cores. The corruption
   // detector needs one thread a decoder: how H.264 conceals damage (and which frames it
   // flags) changes with frame threads from run to run, and with slice threads too.
   const decoderThreads = on('corruption') ? 1 : Math.max(1, Math.floor(availableParallelism() / Math.min(threads, plan.length)));
   const fullRange = (p.video?.pixelFormat ?? '').startsWith('yuvj');
-  let done = 0;
+  const cuts = await balancedCuts(p, plan, Math.min(threads, plan.length), window);
+  // Started once nothing before the segments can fail: destroying workers still loading
+  // their addons is a risk not worth the few milliseconds of overlap.
+  const pool = new SegmentPool({ threads: Math.min(threads, plan.length) });
   try {
-    const cuts = await balancedCuts(p, plan, Math.min(threads, plan.length), window);
-    const results: SegmentResult[] = await Promise.all(cuts.map(async (cut) => {
-      const r = await pool.run({
-        url: p.url, origin: p.origin, ...cut,
-        videoStream: p.video?.index ?? -1, audioStream: p.audio?.index ?? -1,
-        video: kernelVideoOptions(options.black, options.freeze, fullRange),
-        tiles: tileRuleOptions(options.black, options.freeze),
-        batch: options.batch ?? 8, audioWindow: window,
-        clipLevel: options.clipping?.clipLevel ?? clippingDefaults.clipLevel, decoderThreads,
-        duration: p.duration !== null ? p.duration - p.origin : null,
-        toneFrequency: on('av_sync') && p.video ? options.av_sync?.frequency ?? avSyncDefaults.frequency : 0,
-        tileTexture: on('corruption'),
-      }, options.signal).catch((e: unknown) => {
-        if (options.signal?.aborted) throw new VqmonError('ERR_VQMON_ABORTED', 'analysis aborted');
-        throw e;
-      });
-      options.onProgress?.({ done: ++done, total: cuts.length });
-      return r;
-    }));
+    const results = await runSegments(pool, cuts.map((cut) => ({
+      url: p.url, origin: p.origin, ...cut,
+      videoStream: p.video?.index ?? -1, audioStream: p.audio?.index ?? -1,
+      video: kernelVideoOptions(options.black, options.freeze, fullRange),
+      tiles: tileRuleOptions(options.black, options.freeze),
+      batch: options.batch ?? 8, audioWindow: window,
+      clipLevel: options.clipping?.clipLevel ?? clippingDefaults.clipLevel, decoderThreads,
+      duration: p.duration !== null ? p.duration - p.origin : null,
+      toneFrequency: on('av_sync') && p.video ? options.av_sync?.frequency ?? avSyncDefaults.frequency : 0,
+      tileTexture: on('corruption'),
+    })), options);
     const video = stitchVideo(results), audio = stitchAudio(results);
     const avSync = on('av_sync') && p.video && p.audio
       ? measureAvSync(flashTimes(video, options.av_sync?.minJump), stitchTones(results), options.av_sync) : null;

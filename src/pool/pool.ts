@@ -33,9 +33,21 @@ export class SegmentPool {
     this.threads = Math.max(1, options.threads ?? availableParallelism());
     this.piscina = new Piscina({ filename: workerFile(), minThreads: this.threads, maxThreads: this.threads, idleTimeout: 1000 });
   }
-  run(task: SegmentTask, signal?: AbortSignal): Promise<SegmentResult> {
-    return this.piscina.run(task, signal ? { signal } : {}) as Promise<SegmentResult>;
+  /**
+   * Cancelling is cooperative: an abort sets a flag the worker reads between two packets,
+   * and the task then ends with an error. piscina's own signal terminates the worker, which
+   * inside a synchronous FFmpeg call aborted the whole process (node-av throws into a
+   * terminating thread: "FATAL ERROR: Error::ThrowAsJavaScriptException napi_throw").
+   */
+  run(task: Omit<SegmentTask, 'cancel'>, signal?: AbortSignal): Promise<SegmentResult> {
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const onAbort = () => Atomics.store(cancel, 0, 1);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    return (this.piscina.run({ ...task, cancel }) as Promise<SegmentResult>)
+      .finally(() => signal?.removeEventListener('abort', onAbort));
   }
+  /** Ends the workers: call it with no task in flight (see run). */
   destroy(): Promise<void> {
     return this.piscina.destroy();
   }

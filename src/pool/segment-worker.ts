@@ -52,6 +52,8 @@ export interface SegmentTask {
   duration: number | null;
   /** Keep per-tile texture for the corruption detector. */
   tileTexture: boolean;
+  /** Set to 1 (by SegmentPool.run) to stop the task between two packets. */
+  cancel: Int32Array;
 }
 
 export interface SegmentResult {
@@ -226,6 +228,7 @@ export default function analyzeSegment(task: SegmentTask): SegmentResult {
     const decoded: DecodedFrame[] = [], p = demuxer.packet;
     for (;;) {
       if (videoDone && audioDone) break;
+      if (Atomics.load(task.cancel, 0)) throw new Error('segment task cancelled');
       try {
         if (!demuxer.readSync()) break;
       } catch (e) {
