@@ -1,7 +1,8 @@
 // bench/engine: `vqmon analyze` (all detectors) against FFmpeg on one clip, interleaved and
 // repeated: decode only (`ffmpeg -i clip -f null -`, the ceiling for a decoder-bound
-// monitor) and the filter chain a user would run instead. Kept as a shortcut: it is the
-// throughput section of the suite (bench/run.mjs, bench/suite/throughput.mjs) on one clip.
+// monitor), vqmon's own decoding alone (node-av, bench/suite/decode-only.mjs) and the
+// filter chain a user would run instead. Kept as a shortcut: it is the throughput section
+// of the suite (bench/run.mjs, bench/suite/throughput.mjs) on one clip.
 // Prints a table with medians, spreads and ratios; writes bench/results/engine.json.
 //
 //   node bench/engine.mjs [--runs 5] [--clip file] [--no-peer]
@@ -22,8 +23,8 @@ const runs = Number(opt('--runs', '5'));
 const file = opt('--clip', null);
 const clip = file ? { id: file, label: file, source: 'file', file, ...probeClip(file) } : corpus(root, { quick: false, only: ['h264-1080p30'] })[0];
 const machine = await machineFacts();
-const cases = await measureThroughput(root, clip, { set: 'min', runs, log: (l) => process.stderr.write(`${l}\n`),
-  keep: (c) => !args.includes('--no-peer') || c.id !== 'ffmpeg-peer' });
+const wanted = new Set(['ffmpeg-decode', 'decode-only', 'vqmon-all', ...(args.includes('--no-peer') ? [] : ['ffmpeg-peer'])]);
+const cases = await measureThroughput(root, clip, { set: 'core', runs, log: (l) => process.stderr.write(`${l}\n`), keep: (c) => wanted.has(c.id) });
 console.log(`${clipLine(clip)}; ${machine.cpu}, ${machine.vcpus} vCPUs; ${runs} runs, interleaved`);
 console.log(table(['case', 'frames/s (median)', 'min-max', 'ratio to ffmpeg decode', 'peak RSS MiB'],
   cases.map((c) => [c.label, fps(c.fps.median), `${fps(c.fps.min)}-${fps(c.fps.max)}`, x(c.ratio), c.peakRssMiB?.toFixed(0)])));

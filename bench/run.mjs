@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The benchmark suite: vqmon against FFmpeg and the physical limits, core scaling,
-// fan-out against batching, streams per instance, memory, and cost per stream-hour.
+// The benchmark suite: vqmon against FFmpeg and the physical limits, the hand-off of
+// decoded frames to the kernels, core scaling, fan-out against batching, streams per
+// instance, memory, and cost per stream-hour.
 // One command on any Linux x86-64 or aarch64 machine set up with scripts/setup.sh:
 //
 //   npm run bench [-- --quick] [-- --write-results] [-- --instance c7g.2xlarge]
@@ -37,11 +38,12 @@ if (!existsSync(join(root, 'dist/index.js'))) {
   process.exit(2);
 }
 
-// Sections import the built library (and through it the addon and beamcoder).
+// Sections import the built library (and through it the addon and node-av's FFmpeg).
 const { corpus, loopedClip } = await import('./suite/corpus.mjs');
 const { machineFacts } = await import('./suite/machine.mjs');
 const { measureThroughput } = await import('./suite/throughput.mjs');
 const { runKernels } = await import('./suite/kernels.mjs');
+const { measureHandoff } = await import('./suite/handoff.mjs');
 const { measureScaling } = await import('./suite/scaling.mjs');
 const { measureFanout } = await import('./suite/fanout.mjs');
 const { peerStep, ramp, vqmonStep } = await import('./suite/streams.mjs');
@@ -112,6 +114,10 @@ await section('kernels', async () => {
     results.kernels = { skipped: String(e.message).split('\n')[0] };
     throw e;
   }
+});
+
+await section('handoff', async () => {
+  results.handoff = await measureHandoff(main, { quick, log });
 });
 
 await section('scaling', async () => {

@@ -216,6 +216,9 @@ function results() {
       { id: 'vqmon-all', label: 'vqmon analyze, all detectors', short: 'vqmon', fps: fps(180), ratio: 0.9, peakRssMiB: 220 },
     ] }],
     scaling: { clip: clip.id, pinned: true, vqmon: scaling([{ cores: 1, fps: 100 }, { cores: 2, fps: 180 }]), ffmpeg: scaling([{ cores: 1, fps: 120 }, { cores: 2, fps: 200 }]) },
+    handoff: { clip: clip.id, width: 1920, height: 1080, format: 'yuv420p', batch: 8, frames: 32, level: 'avx2', runs: 3, rowsMatch: true,
+      direct: { usPerFrame: 300, min: 290, max: 310 }, copied: { usPerFrame: 540, min: 530, max: 560 }, copyOverDirect: 1.8, copyUsPerFrame: 240,
+      record: { usPerFrame: 8.5, min: 8.1, max: 9.2 }, recordDropped: { usPerFrame: 420, min: 400, max: 450 } },
     fanout: { clip: clip.id, frames: 48, threads: 2, modes: [{ batch: 1, fps: 4000, min: 3900, max: 4100 }, { batch: 8, fps: 6000, min: 5900, max: 6100 }], rowsMatch: true },
     streams: [{ tool: 'vqmon', clip: clip.id, streams: 7, converged: true, steps: [{ streams: 7, ok: true, mainThreadBusy: 0.3, mainThreadCores: 0.25, cpuCores: 1.6 }, { streams: 8, ok: false }] },
       { tool: 'ffmpeg-peer', clip: clip.id, streams: 1, converged: false, steps: [{ streams: 1, ok: true }] }],
@@ -238,6 +241,10 @@ describe('report', () => {
     expect(md).toContain('| ffmpeg peer <all> | 40.0 | 36.0–44.0 (3) | 0.20x | 100 |');
     expect(md).toContain('| vqmon analyze, all detectors | 180 | 162–198 (3) | 0.90x | 220 |');
     expect(md).toContain('| 2 | 180 | 1.80x | 90% | 200 | 1.67x | 83% |');
+    expect(md).toContain('| kernels over the decoded planes (zero-copy) | 300 | 290–310 | 3333 |');
+    expect(md).toContain('| kernels over a copy of each frame | 540 | 530–560 | 1852 |');
+    expect(md).toContain('| frame record: `data` getter, detached at release | 8.5 | 8.1–9.2 | — |');
+    expect(md).toContain('A copy would add 240 µs a frame: 1.80x the zero-copy time. Rows from both are equal.');
     expect(md).toContain('| tasks of 8 frames | 6000 | 5900–6100 | 1.50x |');
     expect(md).toContain('Batches of 8 take 33% less time a frame than a task per frame.');
     expect(md).toContain('| 1080p30 H.264, 14.3 Mbit/s | 7 | 1 (ramp cut short) |');
@@ -252,6 +259,16 @@ describe('report', () => {
     const r = results();
     r.fanout.modes[1]!.fps = 3900;
     expect(renderReport(r)).toContain('**Batching is not faster than a task per frame here**');
+  });
+
+  it('results of earlier runs render: a decode case of another id, no hand-off section', () => {
+    const r = results();
+    r.throughput[0]!.cases.splice(1, 0, { id: 'beamcoder-decode', label: 'beamcoder decode only (as vqmon decodes)', short: 'beamcoder decode',
+      fps: { runs: 3, median: 150, min: 140, max: 160, spread: 0.13 }, ratio: 0.75, peakRssMiB: 120 });
+    const md = renderReport({ ...r, handoff: undefined });
+    expect(md).toContain('| beamcoder decode only (as vqmon decodes) | 150 | 140–160 (3) | 0.75x | 120 |');
+    expect(md).not.toContain('## Hand-off');
+    expect(md).not.toMatch(/undefined|NaN/);
   });
 
   it('a failed section is listed', () => {

@@ -1,7 +1,7 @@
 // @ts-check
 // Command-line options of bench/run.mjs. Pure.
 
-export const SECTIONS = ['throughput', 'kernels', 'scaling', 'fanout', 'streams', 'memory', 'cost'];
+export const SECTIONS = ['throughput', 'kernels', 'handoff', 'scaling', 'fanout', 'streams', 'memory', 'cost'];
 
 export const USAGE = `usage: npm run bench -- [options]    (or: npx vqmon bench [options], node bench/run.mjs [options])
   --quick              fewer runs, shorter clips, a smaller ramp (under 10 minutes on 2 cores)

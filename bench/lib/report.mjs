@@ -11,6 +11,8 @@ export function table(/** @type {string[]} */ head, /** @type {Array<Array<strin
 export const fps = (/** @type {number | null | undefined} */ v) => (v == null ? null : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 export const x = (/** @type {number | null | undefined} */ v) => (v == null ? null : `${v.toFixed(v < 0.095 ? 3 : 2)}x`);
 const mib = (/** @type {number | null | undefined} */ v) => (v == null ? null : v.toFixed(0));
+/** Microseconds, rounded as frames/s are. */
+const us = fps;
 const pct = (/** @type {number | null | undefined} */ v) => (v == null ? null : `${(100 * v).toFixed(0)}%`);
 const usd = (/** @type {number | null | undefined} */ v, digits = 4) => (v == null ? null : `$${v.toFixed(digits)}`);
 const usdRound = (/** @type {number | null | undefined} */ v) => (v == null ? null : `$${Math.round(v).toLocaleString('en-US')}`);
@@ -68,6 +70,8 @@ export function renderReport(r, options = {}) {
       if (a) out.push(`Through the addon (1080p, batches of ${a.batch}, ${a.level}, metric rows included): ${fps(a.fps)} frames/s = ${x(a.ratio)} the kernels called directly from C++.`, '');
     }
   }
+
+  if (r.handoff) out.push(...handoffSection(r.handoff));
 
   if (r.scaling) {
     const s = r.scaling;
@@ -142,6 +146,29 @@ export function renderReport(r, options = {}) {
     out.push('## Sections that failed', '', ...r.errors.map((/** @type {any} */ e) => `- ${e.section}: ${e.message.split('\n')[0]}`), '');
   }
   return out.join('\n');
+}
+
+/**
+ * The hand-off section: the kernels over decoded frames as they are against a copy first,
+ * and what the frame record's planes cost.
+ * @param {any} h results.handoff
+ */
+function handoffSection(h) {
+  const row = (/** @type {string} */ what, /** @type {any} */ k, /** @type {boolean} */ rate) =>
+    [what, us(k.usPerFrame), `${us(k.min)}–${us(k.max)}`, rate ? fps(1e6 / k.usPerFrame) : null];
+  return [`## Hand-off: decoded frames to the kernels (${h.clip}, ${h.width}x${h.height} ${h.format}, one thread, ${h.level})`, '',
+    `\`native.analyzeVideo\` in batches of ${h.batch} over ${h.frames} decoded frames held (read from DRAM), given as the decoder's own ` +
+    'Buffers over the AVFrame planes, against the same frames each copied into JS-owned memory first (`native.copyFrame` into a ' +
+    'Uint8Array: the cheapest copy); and the frame record\'s planes (node-av\'s `data` getter makes Buffers over the planes), ' +
+    `detached at release as the decoder does, or left to the garbage collector. Medians of ${h.runs} runs.`, '',
+    table(['hand-off', 'µs a frame', 'min–max', 'frames/s'], [
+      row('kernels over the decoded planes (zero-copy)', h.direct, true),
+      row('kernels over a copy of each frame', h.copied, true),
+      row('frame record: `data` getter, detached at release', h.record, false),
+      row('frame record: `data` getter, left to the GC', h.recordDropped, false),
+    ]), '',
+    `A copy would add ${us(h.copyUsPerFrame)} µs a frame: ${x(h.copyOverDirect)} the zero-copy time. ` +
+    `Rows from both ${h.rowsMatch ? 'are equal' : '**differ**'}.`, ''];
 }
 
 /**

@@ -10,34 +10,27 @@ import { join } from 'node:path';
 
 import { Piscina } from 'piscina';
 
-import { openDecoder } from '../../dist/decode/beamcoder.js';
-import { openInput } from '../../dist/decode/open.js';
+import { releaseFrames } from '../../dist/decode/decoder.js';
 import { FRAME_COLUMNS, TILE_COLUMNS, native } from '../../dist/index.js';
 import { median, ratio } from '../lib/stats.mjs';
+import { decodeFile } from './decode.mjs';
 
+/** The first `frames` video frames of `file`, copied into a SharedArrayBuffer ring (each decoded frame released once copied). */
 async function decodeToRing(file, frames) {
-  const dm = await openInput(file);
-  const vs = dm.streams.find((s) => s.codecpar.codec_type === 'video');
-  const dec = openDecoder(dm, vs.index, availableParallelism());
   let slot = null, ring = null, n = 0;
-  const take = (decoded) => {
-    for (const f of decoded) {
-      if (n < frames) {
+  await decodeFile(file, {
+    types: ['video'],
+    more: () => n < frames,
+    onFrames: (_, decoded) => {
+      for (const f of decoded.slice(0, frames - n)) {
         slot ??= native.frameSlot(f.width, f.height, f.format);
         ring ??= new SharedArrayBuffer(frames * slot.byteLength);
         native.copyFrame(f, new Uint8Array(ring, n * slot.byteLength, slot.byteLength));
         n++;
       }
-    }
-    native.releaseFrames(decoded);
-  };
-  while (n < frames) {
-    const p = await dm.read();
-    if (!p) break;
-    if (p.stream_index === vs.index) take((await dec.decode(p)).frames);
-  }
-  if (n < frames) take((await dec.flush()).frames);
-  dm.forceClose();
+      releaseFrames(decoded);
+    },
+  });
   if (n < 2) throw new Error(`${file}: fewer than 2 frames decoded`);
   return { ring, slot, frames: n };
 }

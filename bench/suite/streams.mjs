@@ -44,8 +44,9 @@ export async function vqmonStep(root, clip, n, { warm, window }) {
   const base = 41000 + 2 * Math.floor(Math.random() * 7000);
   const ports = Array.from({ length: n }, (_, i) => base + 2 * i);
   const urls = ports.map((p) => `udp://127.0.0.1:${p}`);
-  // libuv's threadpool: the CLI's sizing (3 a core + 2), and at least a read or decode in
-  // flight per input plus a few: a blocked UDP read holds a thread.
+  // libuv's threadpool, where a live input's reads and decodes run (node-av's async calls):
+  // at least a read or decode in flight per input plus a few, since a blocked UDP read holds
+  // a thread (libuv's default is 4), and no fewer than 3 a core + 2.
   const pool = Math.min(1024, Math.max(3 * availableParallelism() + 2, n + 4));
   const child = spawn(process.execPath, [join(root, 'bench/suite/live-step.mjs'), JSON.stringify({ urls, warm, window })],
     { env: { ...process.env, UV_THREADPOOL_SIZE: String(pool) }, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,5 +1,5 @@
 // Throughput on each clip, side by side in one run, each case as a ratio to `ffmpeg -i X
-// -f null -` measured in the same run: decode only (FFmpeg, and beamcoder as vqmon uses
+// -f null -` measured in the same run: decode only (FFmpeg, and node-av as vqmon uses
 // it), the FFmpeg filter chain a user would run instead and each of its filters alone, and
 // `vqmon analyze` with every detector, with one, and with the kernels forced to scalar.
 // Runs are interleaved (case A, B, C, A, B, C, ...) so that a change in the machine's
@@ -23,8 +23,8 @@ export function throughputCases(root, clip, { set }) {
   const vf = ['freezedetect', 'blockdetect', 'blackdetect'];
   const cases = [
     { id: 'ffmpeg-decode', label: 'ffmpeg decode only (-f null)', short: 'ffmpeg decode', group: 'decode', baseline: true, ...ffmpeg([]) },
-    { id: 'beamcoder-decode', label: 'beamcoder decode only (as vqmon decodes)', short: 'beamcoder decode', group: 'decode',
-      cmd: process.execPath, args: [join(root, 'bench/suite/beamcoder-decode.mjs'), clip.file] },
+    { id: 'decode-only', label: 'node-av decode only (as vqmon decodes)', short: 'node-av decode', group: 'decode',
+      cmd: process.execPath, args: [join(root, 'bench/suite/decode-only.mjs'), clip.file] },
     { id: 'ffmpeg-peer', label: `ffmpeg ${vf.join(',')}${clip.audio ? ' + silencedetect' : ''}`, short: 'ffmpeg peer (all filters)', group: 'peer',
       ...ffmpeg(['-vf', vf.join(','), ...(clip.audio ? ['-af', 'silencedetect'] : [])]) },
     ...(all ? [...vf.map((f) => ({ id: `ffmpeg-${f}`, label: `ffmpeg ${f} alone`, short: f, group: 'peer', extra: true, ...ffmpeg(['-vf', f]) })),
