@@ -160,11 +160,11 @@ export async function analyze(input: string, options: AnalyzeOptions = {}): Prom
   // flags) changes with frame threads from run to run, and with slice threads too.
   const decoderThreads = on('corruption') ? 1 : Math.max(1, Math.floor(availableParallelism() / Math.min(threads, plan.length)));
   const fullRange = (p.video?.pixelFormat ?? '').startsWith('yuvj');
-  const cuts = await balancedCuts(p, plan, Math.min(threads, plan.length), window);
-  // Started once nothing before the segments can fail: destroying workers still loading
-  // their addons is a risk not worth the few milliseconds of overlap.
+  // The workers load while the keyframes are found (balancedCuts does not throw: without
+  // keyframes it leaves the planned cuts).
   const pool = new SegmentPool({ threads: Math.min(threads, plan.length) });
   try {
+    const cuts = await balancedCuts(p, plan, Math.min(threads, plan.length), window);
     const results = await runSegments(pool, cuts.map((cut) => ({
       url: p.url, origin: p.origin, ...cut,
       videoStream: p.video?.index ?? -1, audioStream: p.audio?.index ?? -1,

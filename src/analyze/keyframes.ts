@@ -33,8 +33,9 @@ async function landing(dm: MediaInput, videoStream: number, tb: Rational, origin
 /** For each time, the nearest keyframe a worker's seek can land on, or null. */
 export async function keyframesAt(url: string, origin: number, videoStream: number, times: number[]): Promise<Array<KeyframeCut | null>> {
   if (!times.length) return [];
-  const dm = await openInput(url);
+  let dm: MediaInput | null = null;
   try {
+    dm = await openInput(url);
     const tb = dm.streams[videoStream]!.timeBase;
     const found: Array<KeyframeCut | null> = [];
     for (const t of times) {
@@ -51,7 +52,7 @@ export async function keyframesAt(url: string, origin: number, videoStream: numb
   } catch {
     return times.map(() => null); // no keyframe cuts: workers pre-roll instead
   } finally {
-    await dm.close();
+    await dm?.close();
   }
 }
 
