@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 import { analyze, type Report } from '../src/analyze/analyze.js';
 import type { VqEvent } from '../src/detectors/types.js';
-import { avClip, catClip, clip, sharedMedia } from './helpers/clips.js';
+import { avClip, catClip, clip, testMedia } from './helpers/clips.js';
 
 const TOL = 0.25;
 const TOLERANCE = 0.045; // av_sync's default
@@ -150,13 +150,13 @@ describe('av_sync: timestamp checks', () => {
     }
   });
 
-  it('the real clips in ../shared/media raise no timestamp event, nor a stream-copy cut of one', async () => {
+  it('the real clips in test/media raise no timestamp event, nor a stream-copy cut of one', async () => {
     for (const f of ['big_buck_bunny.mp4', 'bottle-detection.mp4', 'car-detection.mp4']) {
-      expect(stamps(await analyze(sharedMedia(f), { only: ['av_sync'] })), f).toEqual([]);
+      expect(stamps(await analyze(testMedia(f), { only: ['av_sync'] })), f).toEqual([]);
     }
     // Cut in decoding order, the copy lacks the B-frames shown before its last P-frame: a
     // 0.17 s step at the very end of the video, with nothing after it to judge it by.
-    const cut = clip('bbb-20s.ts', ['-i', sharedMedia('big_buck_bunny.mp4'), '-t', '20', '-map', '0', '-c', 'copy', '-f', 'mpegts', 'OUT']);
+    const cut = clip('bbb-20s.ts', ['-i', testMedia('big_buck_bunny.mp4'), '-t', '20', '-map', '0', '-c', 'copy', '-f', 'mpegts', 'OUT']);
     expect(stamps(await analyze(cut, { only: ['av_sync'] }))).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import { detectBlockiness } from '../src/detectors/blockiness.js';
 import { TrailingQuantile } from '../src/detectors/trailing-quantile.js';
 import type { VideoSeries, VqEvent } from '../src/detectors/types.js';
 import { FRAME_COLUMNS, frameColumn } from '../src/native.js';
-import { blockyZoneClip, clip, joinedClip, sharedMedia, texturedInput } from './helpers/clips.js';
+import { blockyZoneClip, clip, joinedClip, testMedia, texturedInput } from './helpers/clips.js';
 
 const TOL = 0.25;
 const x264 = ['-an', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'];
@@ -55,7 +55,7 @@ describe('blockiness on encoded clips', () => {
 });
 
 describe('blockiness in copies of real clips', () => {
-  const bbb = sharedMedia('big_buck_bunny.mp4');
+  const bbb = testMedia('big_buck_bunny.mp4');
 
   // 0-10 s crf 23, 10-13 s at QP 51 without deblocking, 13-22 s crf 23 (on two workers the
   // segments meet at 11 s, inside the blocky part).
@@ -75,7 +75,7 @@ describe('blockiness in copies of real clips', () => {
   });
 
   it('bottle-detection.mp4 as MPEG-2 with a part at qscale 24 (6-9 s): found', async () => {
-    const src = sharedMedia('bottle-detection.mp4');
+    const src = testMedia('bottle-detection.mp4');
     const mpeg2 = ['-c:v', 'mpeg2video', '-an'];
     const file = joinedClip('bottle-blocky.mp4', [
       clip('bottle-0-6.ts', ['-i', src, '-t', '6', ...mpeg2, '-q:v', '4', 'OUT']),

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 import { analyze, type Report } from '../src/analyze/analyze.js';
 import type { VqEvent } from '../src/detectors/types.js';
-import { clip, damageSpan, noiseDamaged, sharedMedia } from './helpers/clips.js';
+import { clip, damageSpan, noiseDamaged, testMedia } from './helpers/clips.js';
 
 const TOL = 0.25;
 const corruption = (r: Report): VqEvent[] => r.events.filter((e) => e.type === 'corruption');
@@ -58,7 +58,7 @@ describe('corruption', () => {
   });
 
   it('finds damage injected into a copy of big_buck_bunny.mp4 (its own long GOP), recovering at its next keyframe', async () => {
-    const base = clip('bbb-20s.ts', ['-i', sharedMedia('big_buck_bunny.mp4'), '-t', '20', '-map', '0', '-c', 'copy', '-f', 'mpegts', 'OUT']);
+    const base = clip('bbb-20s.ts', ['-i', testMedia('big_buck_bunny.mp4'), '-t', '20', '-map', '0', '-c', 'copy', '-f', 'mpegts', 'OUT']);
     const file = noiseDamaged('bbb-corrupt-8-9.5.ts', base, 8, 9.5, 2000);
     const span = damageSpan(base, file);
     const r = await analyze(file);
@@ -70,7 +70,7 @@ describe('corruption', () => {
   });
 
   it('finds damage in a copy of bottle-detection.mp4, the same in one pass and across segments', async () => {
-    const base = clip('bottle-40s.ts', ['-i', sharedMedia('bottle-detection.mp4'), '-map', '0', '-c', 'copy', '-f', 'mpegts', 'OUT']);
+    const base = clip('bottle-40s.ts', ['-i', testMedia('bottle-detection.mp4'), '-map', '0', '-c', 'copy', '-f', 'mpegts', 'OUT']);
     const damaged = noiseDamaged('bottle-corrupt-25-26.ts', base, 25, 26, 500);
     const span = damageSpan(base, damaged);
     // Back into MP4 (damaged bytes kept): its index lets segments seek to their keyframes.

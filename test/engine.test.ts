@@ -8,7 +8,7 @@ import { analyze, type Report } from '../src/analyze/analyze.js';
 import { makespan } from '../src/analyze/keyframes.js';
 import { planSegments, staggeredSegments } from '../src/analyze/segments.js';
 import type { VqEvent } from '../src/detectors/types.js';
-import { avClip, clip, freezeVf, sharedMedia, syncClip } from './helpers/clips.js';
+import { avClip, clip, freezeVf, testMedia, syncClip } from './helpers/clips.js';
 
 const TOL = 0.25;
 
@@ -147,8 +147,8 @@ describe('segments across workers', () => {
   });
 });
 
-describe('real clips in ../shared/media', () => {
-  const media = sharedMedia;
+describe('real clips in test/media', () => {
+  const media = testMedia;
 
   it('bottle-detection.mp4 has no defect', async () => {
     expect((await analyze(media('bottle-detection.mp4'))).events).toEqual([]);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze, type Report } from '../src/analyze/analyze.js';
 import type { VqEvent } from '../src/detectors/types.js';
 import { createMonitor, type LiveEvent } from '../src/live/monitor.js';
-import { avClip, channelGraphicsVf, clip, freezeVf, sharedMedia } from './helpers/clips.js';
+import { avClip, channelGraphicsVf, clip, freezeVf, testMedia } from './helpers/clips.js';
 import { udpUrl } from './helpers/live-sources.js';
 
 const TOL = 0.25;
@@ -63,7 +63,7 @@ describe('freeze under channel graphics', () => {
   });
 
   it('finds a freeze under a ticker, clock and logo injected into a copy of big_buck_bunny.mp4', async () => {
-    const file = clip('bbb-ticker-freeze.mp4', ['-i', sharedMedia('big_buck_bunny.mp4'), '-t', '30',
+    const file = clip('bbb-ticker-freeze.mp4', ['-i', testMedia('big_buck_bunny.mp4'), '-t', '30',
       '-filter_complex', `[0:v]${freezeVf(24, 12, 16)},${channelGraphicsVf({ logo: true })}[v]`, '-map', '[v]', '-map', '0:a',
       '-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'copy', 'OUT']);
     // Two segments cut at 15 s, inside the freeze: one event, as in one pass.

@@ -10,7 +10,7 @@ export const USAGE = `usage: npm run bench -- [options]    (or: npx vqmon bench 
   --instances FILE     price table [bench/instances.json]
   --only a,b           sections: ${SECTIONS.join(', ')} [all]
   --runs N             runs per throughput case [quick 3, full 5]
-  --no-shared          leave out the real clips of ../shared/media
+  --no-shared          leave out the real clips of test/media
 results: bench/results/latest.json (and the Markdown report on stdout)`;
 
 /**

@@ -1,6 +1,6 @@
 // The clips the suite measures: generated here, deterministically, from FFmpeg's lavfi
 // sources (cached by recipe under .vqmon-tmp/bench), plus the real clips in
-// ../shared/media when present (VQMON_SHARED_MEDIA overrides where they are).
+// test/media (real CC-licensed clips, attributed in its README).
 //
 // Generated: testsrc2 with temporal noise (every frame differs, as camera noise does; the
 // encoder cannot skip it, so the bitrate is that of a busy contribution feed) and a
@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 const RECIPES = [
   { id: 'h264-720p30', label: '720p30 H.264', size: '1280x720', codec: ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23'] },
@@ -64,13 +64,13 @@ export function probeClip(file) {
 
 /**
  * The corpus: generated clips (ids above; `only`: those ids alone) and, when `shared` is
- * true and the folder exists, every .mp4 of the shared media folder (ids "shared:<name>").
+ * true and the folder exists, every .mp4 of test/media (ids "shared:<name>").
  */
 export function corpus(root, { quick, shared = true, only = null }) {
   const dir = process.env.VQMON_BENCH_CACHE ?? join(root, '.vqmon-tmp/bench');
   const clips = RECIPES.filter((r) => !only || only.includes(r.id))
     .map((r) => ({ id: r.id, label: r.label, source: 'generated', file: generate(dir, r, clipSeconds(quick, r.short)) }));
-  const media = process.env.VQMON_SHARED_MEDIA ?? resolve(root, '../shared/media');
+  const media = join(root, 'test/media'); // ids keep their "shared:" prefix, as in RESULTS.md
   if (shared && !only && existsSync(media)) {
     for (const f of readdirSync(media).filter((n) => n.endsWith('.mp4')).sort()) {
       clips.push({ id: `shared:${f}`, label: f, source: 'shared', file: join(media, f) });

@@ -10,9 +10,9 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '../..');
 export const clipDir = join(root, '.vqmon-tmp/clips');
 
-/** A real clip from ../shared/media beside the project (VQMON_SHARED_MEDIA overrides). */
-export function sharedMedia(file: string): string {
-  return join(process.env.VQMON_SHARED_MEDIA ?? resolve(root, '../shared/media'), file);
+/** A real clip of test/media (CC-licensed, attributed in its README). */
+export function testMedia(file: string): string {
+  return join(root, 'test/media', file);
 }
 
 /** Runs ffmpeg with `args` (output file last, given as OUT) unless the clip exists. */
