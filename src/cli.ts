@@ -7,6 +7,9 @@
  *   vqmon serve [--host 127.0.0.1] [--port N] [--data-dir DIR] [--token T] [--config vqmon.yaml]
  * Exit codes: 0 no defects (watch: stopped by Ctrl-C / SIGTERM), 1 defects found, 2 error.
  */
+import { followParent, relaunch } from './launcher.js';
+import { threadsFor } from './live/threadpool.js';
+
 const USAGE = `usage:
   vqmon analyze <file-or-url> [--json | --ndjson] [--only freeze,black,blockiness,silence,clipping,
                               av_sync,audio_missing,video_missing,corruption]
@@ -84,6 +87,8 @@ async function watch(args: Args): Promise<number> {
   const { createMonitor } = await import('./live/monitor.js');
   const { checkLiveUrl } = await import('./live/options.js');
   for (const url of args.inputs) checkLiveUrl(url); // all checked before any starts
+  const relaunched = relaunch(threadsFor(args.inputs.length));
+  if (relaunched) return relaunched;
   const monitor = createMonitor({ ...await readConfig(args.config), ...(args.only ? { only: args.only as never } : {}) });
   // Printed as they come (the emitter, not the iterator: nothing queues in this process).
   monitor.on('event', (e: import('./live/monitor.js').LiveEvent) => {
@@ -140,6 +145,8 @@ async function serve(args: Args): Promise<number> {
   const port = args.port === undefined ? undefined : checkPort(/^\d+$/.test(args.port) ? Number(args.port) : NaN, '--port');
   const config = loadConfig(args.config, { ...(args.host ? { host: args.host } : {}), ...(port !== undefined ? { port } : {}),
     ...(args.dataDir ? { dataDir: args.dataDir } : {}), ...(args.token ? { token: args.token } : {}) });
+  const relaunched = relaunch(threadsFor(config.maxStreams));
+  if (relaunched) return relaunched;
   const server = await startServer(config);
   if (server.tokenCreated) {
     process.stderr.write(`vqmon: API token (shown only now; kept in ${server.tokenFile}):\n${server.token}\n`);
@@ -160,6 +167,7 @@ async function serve(args: Args): Promise<number> {
 }
 
 async function main(): Promise<number> {
+  followParent();
   if (process.argv[2] === 'bench') return bench(process.argv.slice(3));
   const args = parse(process.argv.slice(2));
   if (args.command === 'serve') return serve(args);

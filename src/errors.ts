@@ -18,7 +18,8 @@ export type VqmonErrorCode =
   | 'ERR_VQMON_ABORTED'
   | 'ERR_VQMON_NOT_FOUND'
   | 'ERR_VQMON_CONFLICT'
-  | 'ERR_VQMON_UNAUTHORIZED';
+  | 'ERR_VQMON_UNAUTHORIZED'
+  | 'ERR_VQMON_CAPACITY';
 
 export class VqmonError extends Error {
   readonly code: VqmonErrorCode;

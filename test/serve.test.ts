@@ -458,7 +458,9 @@ describe('vqmon serve: store', () => {
 describe('vqmon serve: killed and restarted', () => {
   /** `node dist/cli.js serve` on a free port; resolves with its URL once it listens. */
   function serveProcess(dataDir: string, config: string): Promise<{ child: ChildProcess; url: string; log: () => string }> {
-    const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--token', TOKEN, '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--token', TOKEN, '--config', config],
+      // A threadpool as big as the service needs: no launcher, so the process killed is the service itself.
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, UV_THREADPOOL_SIZE: '66' } });
     let log = '';
     return new Promise((resolveUrl, reject) => {
       child.stderr!.on('data', (c: Buffer) => {

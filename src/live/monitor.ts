@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import { EventQueue } from './event-queue.js';
 import { LiveInput, type InputStats } from './live-input.js';
 import { checkLiveOptions, checkLiveUrl, liveDefaults, type LiveOptions } from './options.js';
+import { admit, liveCapacity } from './threadpool.js';
 import type { Preview } from './preview.js';
 import type { LiveEvent } from './run-tracker.js';
 
@@ -40,12 +41,14 @@ export class Monitor extends EventEmitter {
    * Starts watching `url` (no-op when it is already watched); throws ERR_VQMON_INVALID_ARG for
    * a URL that is not a live input, or for `options` out of range. `options` are this input's
    * own settings over the monitor's (top-level keys: a detector's object replaces the monitor's).
+   * Throws ERR_VQMON_CAPACITY beyond maxInputs or what the threadpool can run (threadpool.ts).
    */
-  add(url: string, options?: Omit<LiveOptions, 'maxQueuedEvents'>): void {
+  add(url: string, options?: Omit<LiveOptions, 'maxQueuedEvents' | 'maxInputs'>): void {
     checkLiveUrl(url);
     const merged = options ? { ...this.options, ...options } : this.options;
     if (options) checkLiveOptions(merged);
     if (this.closed || this.inputs.has(url)) return;
+    admit(this.inputs.size, Math.min(this.options.maxInputs ?? Infinity, liveCapacity()));
     this.inputs.set(url, new LiveInput(url, merged, (e) => this.push(e)));
   }
 
@@ -53,6 +56,7 @@ export class Monitor extends EventEmitter {
   async remove(url: string): Promise<void> {
     const input = this.inputs.get(url);
     this.inputs.delete(url);
+    // A stop interrupts the call in flight: its thread is free within milliseconds.
     await input?.stop();
   }
 

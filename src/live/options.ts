@@ -7,6 +7,7 @@ import { checkCorruptionOptions } from '../detectors/corruption.js';
 import { checkMissingOptions } from '../detectors/missing.js';
 import type { DetectorOptions } from '../detectors/options.js';
 import { VqmonError } from '../errors.js';
+import { MAX_INPUTS } from './threadpool.js';
 
 /** Detectors that run on live inputs (stall, input_error and the drop reports always do). */
 export const LIVE_DETECTORS = ['freeze', 'black', 'blockiness', 'silence', 'clipping', 'corruption', 'audio_missing', 'video_missing', 'av_sync'] as const;
@@ -25,6 +26,8 @@ export interface LiveOptions extends DetectorOptions {
   maxLag?: number;
   /** Events the async iterator holds for a slow reader before it sheds the oldest [1000]. */
   maxQueuedEvents?: number;
+  /** Live inputs this monitor runs at most (add() refuses more); never more than the threadpool allows (threadpool.ts) [that]. */
+  maxInputs?: number;
   /** Keep thumbnails and a metric reading per input (Monitor.preview(url); the service's dashboard) [false]. */
   preview?: boolean;
   /** Testing aid: an extra delay (seconds) after each decoded video packet, as on a machine too slow for the input [0]. */
@@ -82,6 +85,9 @@ export function checkLiveOptions(o: LiveOptions): void {
   range(o.openTimeout, 'openTimeout', 0.1, 3600);
   range(o.maxLag, 'maxLag', 0.1, 3600);
   range(o.debug?.analysisDelay, 'debug.analysisDelay', 0, 10);
+  if (o.maxInputs !== undefined && !(Number.isInteger(o.maxInputs) && o.maxInputs >= 1 && o.maxInputs <= MAX_INPUTS)) {
+    throw invalid(`maxInputs must be an integer in [1, ${MAX_INPUTS}], got ${JSON.stringify(o.maxInputs)}`);
+  }
   if (o.maxQueuedEvents !== undefined && !(Number.isInteger(o.maxQueuedEvents) && o.maxQueuedEvents >= 1)) {
     throw invalid(`maxQueuedEvents must be an integer >= 1, got ${JSON.stringify(o.maxQueuedEvents)}`);
   }

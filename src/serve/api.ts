@@ -50,7 +50,7 @@ interface Route {
   handler: Handler;
 }
 
-const STATUS: Record<string, number> = { ERR_VQMON_INVALID_ARG: 400, ERR_VQMON_NOT_FOUND: 404, ERR_VQMON_CONFLICT: 409, ERR_VQMON_UNAUTHORIZED: 401 };
+const STATUS: Record<string, number> = { ERR_VQMON_INVALID_ARG: 400, ERR_VQMON_NOT_FOUND: 404, ERR_VQMON_CONFLICT: 409, ERR_VQMON_UNAUTHORIZED: 401, ERR_VQMON_CAPACITY: 503 };
 
 /** ISO 8601 or epoch ms -> epoch ms. */
 function time(v: string | undefined, name: string): number | undefined {

@@ -7,6 +7,7 @@
  *   dataDir: ./vqmon-data    # [./vqmon-data] the SQLite store and the token file
  *   token: ...               # [VQMON_TOKEN, else generated at the first start into <dataDir>/token]
  *   retentionDays: 30        # [30] events and minute summaries kept
+ *   maxStreams: 64           # [64] streams watched at once (the vqmon command sizes Node's threadpool for them)
  *   defaults: {}             # live options every stream starts from (as vqmon watch --config)
  *   webhooks:                # POSTed every stored event, signed (see notify.ts)
  *     - url: https://example.net/hook
@@ -22,6 +23,7 @@ import { parse as parseYaml } from 'yaml';
 
 import { VqmonError } from '../errors.js';
 import { checkLiveOptions } from '../live/options.js';
+import { MAX_INPUTS } from '../live/threadpool.js';
 import { webhookDefaults, type WebhookConfig, type WebhookTuning } from './notify.js';
 import { streamOptionsSchema, type StreamOptions } from './schemas.js';
 
@@ -31,13 +33,15 @@ export interface ServeConfig {
   dataDir: string;
   token?: string;
   retentionDays: number;
+  maxStreams: number;
   defaults: StreamOptions;
   webhooks: WebhookConfig[];
   webhook: WebhookTuning;
 }
 
 const invalid = (m: string) => new VqmonError('ERR_VQMON_INVALID_ARG', m);
-const KEYS = ['host', 'port', 'dataDir', 'token', 'retentionDays', 'defaults', 'webhooks', 'webhook'];
+const KEYS = ['host', 'port', 'dataDir', 'token', 'retentionDays', 'maxStreams', 'defaults', 'webhooks', 'webhook'];
+export const DEFAULT_MAX_STREAMS = 64;
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -75,6 +79,10 @@ export function loadConfig(file: string | undefined, overrides: Partial<Pick<Ser
   }
   const retentionDays = c.retentionDays ?? 30;
   if (typeof retentionDays !== 'number' || !(retentionDays > 0)) throw invalid(`${where}: retentionDays must be a number of days > 0`);
+  const maxStreams = c.maxStreams ?? DEFAULT_MAX_STREAMS;
+  if (typeof maxStreams !== 'number' || !Number.isInteger(maxStreams) || maxStreams < 1 || maxStreams > MAX_INPUTS) {
+    throw invalid(`${where}: maxStreams must be an integer in [1, ${MAX_INPUTS}], got ${JSON.stringify(maxStreams)}`);
+  }
   const defaults = c.defaults ?? {};
   if (!isObject(defaults)) throw invalid(`${where}: defaults must be a mapping of live options`);
   closedKeys(defaults, Object.keys(streamOptionsSchema.properties), `${where}: defaults`);
@@ -94,7 +102,7 @@ export function loadConfig(file: string | undefined, overrides: Partial<Pick<Ser
   if (!isObject(tuning)) throw invalid(`${where}: webhook must be a mapping`);
   closedKeys(tuning, Object.keys(webhookDefaults), `${where}: webhook`);
   for (const [k, v] of Object.entries(tuning)) if (typeof v !== 'number' || !(v > 0)) throw invalid(`${where}: webhook.${k} must be a number > 0`);
-  return { host, port, dataDir: resolve(dataDir), ...(token !== undefined ? { token } : {}), retentionDays, defaults: defaults as StreamOptions,
+  return { host, port, dataDir: resolve(dataDir), ...(token !== undefined ? { token } : {}), retentionDays, maxStreams, defaults: defaults as StreamOptions,
     webhooks, webhook: { ...webhookDefaults, ...(tuning as Partial<WebhookTuning>) } };
 }
 

@@ -7,7 +7,7 @@
 import { LIVE_DETECTORS, type LiveOptions } from '../live/options.js';
 
 /** A stream's own settings: the live options without the monitor-wide and testing ones. */
-export type StreamOptions = Omit<LiveOptions, 'maxQueuedEvents' | 'debug'>;
+export type StreamOptions = Omit<LiveOptions, 'maxQueuedEvents' | 'maxInputs' | 'debug'>;
 
 const num = { type: 'number' } as const;
 const bool = { type: 'boolean' } as const;

@@ -49,7 +49,7 @@ export async function startServer(config: ServeConfig): Promise<RunningServer> {
   retention.unref();
   let metrics: Metrics | null = null;
   const notifier = new Notifier(config.webhooks, config.webhook, 1 << 20, (ok, dropped) => metrics?.webhook(ok, dropped), store);
-  const supervisor = new Supervisor(store, { defaults: config.defaults, publish: (e) => notifier.publish(e), onDefect: (id, type) => metrics?.event(id, type),
+  const supervisor = new Supervisor(store, { defaults: config.defaults, maxStreams: config.maxStreams, publish: (e) => notifier.publish(e), onDefect: (id, type) => metrics?.event(id, type),
     publishSample: (s) => notifier.publishSample(s) });
   metrics = new Metrics(() => supervisor.gauges(), () => notifier.sseClients);
   let ready = false;

@@ -24,6 +24,7 @@ import { round } from '../detectors/types.js';
 import { VqmonError } from '../errors.js';
 import { createMonitor, type InputStats, type LiveEvent, type Monitor } from '../live/monitor.js';
 import { checkLiveOptions, checkLiveUrl, type LiveOptions } from '../live/options.js';
+import { admit, liveCapacity } from '../live/threadpool.js';
 import type { Thumbnail } from '../live/preview.js';
 import type { StreamGaugeSource } from './metrics.js';
 import { encodePng } from './png.js';
@@ -54,6 +55,8 @@ export interface SupervisorOptions {
   onDefect?: (streamId: string, type: string) => void;
   /** Called with each stream's metric reading, once a second. */
   publishSample?: (s: Sample) => void;
+  /** Streams watched at once at most (paused ones do not count) [no limit but the threadpool's]. */
+  maxStreams?: number;
 }
 
 /** A stream's once-a-second reading for the dashboard's sparklines. */
@@ -118,8 +121,20 @@ export class Supervisor {
     }
     for (const s of this.store.listStreams()) {
       this.byUrl.set(s.url, s.id);
-      if (!s.paused) this.watch(s);
+      if (s.paused) continue;
+      try {
+        this.admit();
+        this.watch(s);
+      } catch (e) {
+        // A smaller maxStreams than before the restart: the rest wait, stopped, for room.
+        console.error(`vqmon: stream ${s.id} not started: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
+  }
+
+  /** Throws ERR_VQMON_CAPACITY when one more watched stream is more than this node takes. */
+  private admit() {
+    admit(this.tracked.size, Math.min(this.o.maxStreams ?? Infinity, liveCapacity()));
   }
 
   /** Opens the stream's input, once the input it had before (same URL) has let go of it. */
@@ -165,6 +180,7 @@ export class Supervisor {
     checkLiveOptions({ ...this.o.defaults, ...options });
     const existing = this.store.streamByUrl(input.url);
     if (existing) throw new VqmonError('ERR_VQMON_CONFLICT', `${input.url} is already watched as stream '${existing.id}'`);
+    if (!input.paused) this.admit();
     const now = Date.now();
     const s: StreamRow = { id: randomBytes(6).toString('base64url'), url: input.url, name: input.name ?? input.url, options,
       paused: input.paused ?? false, createdAt: now, updatedAt: now };
@@ -190,6 +206,7 @@ export class Supervisor {
   setPaused(id: string, paused: boolean): StreamRow {
     const s = this.get(id);
     if (s.paused === paused) return s;
+    if (!paused) this.admit();
     const next = { ...s, paused, updatedAt: Date.now() };
     this.store.updateStream(next);
     if (paused) this.unwatch(s);

@@ -118,3 +118,24 @@ export function ffmpegLiveHls(dir: string, seconds: number, vf: string): { child
     '-hls_flags', 'delete_segments+temp_file', '-hls_segment_filename', join(dir, 'seg%05d.ts'), playlist]);
   return { child, playlist };
 }
+
+/**
+ * `n` dead inputs, a third of each kind: silent UDP ports (nothing sends), a TCP server that
+ * accepts and never sends, an HTTP server that accepts HLS requests and never answers.
+ */
+export async function deadSources(n: number): Promise<{ urls: string[]; close(): void }> {
+  const { createServer: createTcpServer } = await import('node:net');
+  const held: Array<{ destroy(): void }> = [];
+  const tcp = createTcpServer((s) => { held.push(s); });
+  const http = createServer((req) => { held.push(req.socket); });
+  await Promise.all([tcp, http].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+  const port = (s: { address(): unknown }) => (s.address() as { port: number }).port;
+  const udpBase = 40000 + Math.floor(Math.random() * 20000);
+  const urls = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? `udp://127.0.0.1:${udpBase + i}`
+    : i % 3 === 1 ? `tcp://127.0.0.1:${port(tcp)}/dead${i}` : `http://127.0.0.1:${port(http)}/dead${i}.m3u8`));
+  return { urls, close: () => {
+    for (const s of held) s.destroy();
+    tcp.close();
+    http.close();
+  } };
+}
