@@ -33,15 +33,15 @@ function openError(url: string, code: number, timeoutSec: number): VqmonError {
 /**
  * Opens `url` (async calls: for the main thread); `extra` adds FFmpeg options for network
  * inputs (format options such as the HLS reader's). `input` lets the caller hold the input
- * before the open ends, to interrupt it (a stop).
+ * before the open ends, to interrupt it (a stop). `label`: the URL as errors show it (credentials redacted).
  */
 export async function openInput(url: string, timeoutSec = 10, extra: Record<string, string> = {},
-                                input = new MediaInput()): Promise<MediaInput> {
+                                input = new MediaInput(), label = url): Promise<MediaInput> {
   const [where, options] = target(url, timeoutSec, extra);
   const r = await input.open(where, options).catch(async (e) => { await input.close(); throw e; });
   if (r < 0) {
     await input.close();
-    throw openError(url, r, timeoutSec);
+    throw openError(label, r, timeoutSec);
   }
   return input;
 }

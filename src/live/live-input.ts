@@ -25,6 +25,7 @@ import { LagMeter } from './lag.js';
 import { liveDefaults, type LiveOptions } from './options.js';
 import { RunTracker, type Emit, type LiveEvent } from './run-tracker.js';
 import { createTrackers, type LiveTracker } from './trackers.js';
+import type { LiveUrl } from './url.js';
 
 export type { LiveOptions } from './options.js';
 
@@ -118,7 +119,11 @@ export class LiveInput {
   readonly preview: Preview | null;
   readonly done: Promise<void>;
 
-  constructor(readonly url: string, private readonly options: LiveOptions, emit: (e: LiveEvent) => void) {
+  /** The URL as shown, in events and errors (credentials redacted, url.ts). */
+  readonly url: string;
+
+  constructor(private readonly target: LiveUrl, private readonly options: LiveOptions, emit: (e: LiveEvent) => void) {
+    const url = this.url = target.display;
     this.emit = (e) => emit({ ...e, input: url });
     this.stall = new RunTracker('stall', 0, this.emit);
     this.preview = options.preview ? new Preview() : null;
@@ -228,7 +233,7 @@ export class LiveInput {
     // FFmpeg's HLS reader reloads a playlist that stopped growing 1000 times before it gives
     // up, holding its read (and a stop) for many minutes: give up after about the open timeout.
     const hlsOptions = /\.m3u8(\?|$)/i.test(this.url) ? { m3u8_hold_counters: String(Math.max(3, Math.ceil(openTimeout))) } : undefined;
-    const dm = await openInput(this.url, openTimeout, hlsOptions, this.input = new MediaInput());
+    const dm = await openInput(this.target.url, openTimeout, { ...hlsOptions, ...this.target.options }, this.input = new MediaInput(), this.url);
     let vdec: Decoder | null = null, adec: Decoder | null = null;
     try {
       if (this.stopped) return;

@@ -8,7 +8,8 @@ import { EventEmitter } from 'node:events';
 
 import { EventQueue } from './event-queue.js';
 import { LiveInput, type InputStats } from './live-input.js';
-import { checkLiveOptions, checkLiveUrl, liveDefaults, type LiveOptions } from './options.js';
+import { checkLiveOptions, liveDefaults, type LiveOptions } from './options.js';
+import { displayUrl, parseLiveUrl } from './url.js';
 import { admit, liveCapacity } from './threadpool.js';
 import type { Preview } from './preview.js';
 import type { LiveEvent } from './run-tracker.js';
@@ -44,25 +45,26 @@ export class Monitor extends EventEmitter {
    * Throws ERR_VQMON_CAPACITY beyond maxInputs or what the threadpool can run (threadpool.ts).
    */
   add(url: string, options?: Omit<LiveOptions, 'maxQueuedEvents' | 'maxInputs'>): void {
-    checkLiveUrl(url);
+    const target = parseLiveUrl(url);
     const merged = options ? { ...this.options, ...options } : this.options;
     if (options) checkLiveOptions(merged);
-    if (this.closed || this.inputs.has(url)) return;
+    if (this.closed || this.inputs.has(target.display)) return;
     admit(this.inputs.size, Math.min(this.options.maxInputs ?? Infinity, liveCapacity()));
-    this.inputs.set(url, new LiveInput(url, merged, (e) => this.push(e)));
+    this.inputs.set(target.display, new LiveInput(target, merged, (e) => this.push(e)));
   }
 
-  /** Stops watching `url`: runs in progress end at once; resolves once its read in flight has returned. */
+  /** Stops watching `url` (as given to add(), or as events show it): runs in progress end at once; resolves once its read in flight has returned. */
   async remove(url: string): Promise<void> {
-    const input = this.inputs.get(url);
-    this.inputs.delete(url);
+    const key = displayUrl(url);
+    const input = this.inputs.get(key);
+    this.inputs.delete(key);
     // A stop interrupts the call in flight: its thread is free within milliseconds.
     await input?.stop();
   }
 
   /** The input's thumbnails and metric readings (null unless the monitor's options.preview). */
   preview(url: string): Preview | null {
-    return this.inputs.get(url)?.preview ?? null;
+    return this.inputs.get(displayUrl(url))?.preview ?? null;
   }
 
   get urls(): string[] {

@@ -8,6 +8,7 @@ import { checkMissingOptions } from '../detectors/missing.js';
 import type { DetectorOptions } from '../detectors/options.js';
 import { VqmonError } from '../errors.js';
 import { MAX_INPUTS } from './threadpool.js';
+import { parseLiveUrl } from './url.js';
 
 /** Detectors that run on live inputs (stall, input_error and the drop reports always do). */
 export const LIVE_DETECTORS = ['freeze', 'black', 'blockiness', 'silence', 'clipping', 'corruption', 'audio_missing', 'video_missing', 'av_sync'] as const;
@@ -93,13 +94,9 @@ export function checkLiveOptions(o: LiveOptions): void {
   }
 }
 
-/** Protocols a live input is read with (FFmpeg's names). */
-export const LIVE_SCHEMES = ['udp', 'rtp', 'srt', 'rtmp', 'rtmps', 'rtsp', 'rtsps', 'http', 'https', 'tcp'];
+export { LIVE_SCHEMES } from './url.js';
 
+/** Throws ERR_VQMON_INVALID_ARG for a URL that is not a live input vqmon opens (url.ts). */
 export function checkLiveUrl(url: unknown): void {
-  const scheme = typeof url === 'string' ? /^([a-z][a-z0-9+.-]*):\/\/./i.exec(url)?.[1]?.toLowerCase() : undefined;
-  if (scheme && LIVE_SCHEMES.includes(scheme)) return;
-  throw invalid(scheme
-    ? `unsupported URL scheme '${scheme}://' for a live input (${String(url)}); live inputs: ${LIVE_SCHEMES.map((s) => `${s}://`).join(', ')}`
-    : `${JSON.stringify(url)} is not a live input URL (udp://, rtp://, srt://, rtmp://, rtsp://, http(s):// HLS, tcp://); for a file, use vqmon analyze`);
+  parseLiveUrl(url);
 }

@@ -16,6 +16,7 @@ import { Readable } from 'node:stream';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 import { isVqmonError, VqmonError } from '../errors.js';
+import { displayUrl } from '../live/url.js';
 import { loginCookie, TokenCheck } from './auth.js';
 import { CSP, loadDashboard, type Asset, type DashboardFiles } from './dashboard.js';
 import type { Metrics } from './metrics.js';
@@ -74,7 +75,8 @@ const secure = (req: FastifyRequest) => req.protocol === 'https';
 
 export function routes(ctx: ApiContext, dash: DashboardFiles = loadDashboard(), check = new TokenCheck(ctx.token)): Route[] {
   const { supervisor: sup, store } = ctx;
-  const withStatus = (s: StreamRow) => ({ ...s, status: sup.status(s) });
+  // The stored URL keeps its credentials (to reopen it); answers show it redacted.
+  const withStatus = (s: StreamRow) => ({ ...s, url: displayUrl(s.url), status: sup.status(s) });
   return [
     { method: 'GET', url: '/health', auth: false, summary: 'Liveness: the process answers', answer: { status: 200 },
       handler: () => ({ status: 'ok', version: ctx.version }) },

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 
 import { VqmonError } from '../errors.js';
 import type { LiveEvent } from '../live/monitor.js';
+import { displayUrl } from '../live/url.js';
 import type { StreamOptions } from './schemas.js';
 
 const MIGRATIONS: string[] = [
@@ -123,7 +124,7 @@ interface StreamRecord { id: string; url: string; name: string; options: string;
 const streamRow = (r: StreamRecord): StreamRow => ({ id: r.id, url: r.url, name: r.name, options: JSON.parse(r.options) as StreamOptions,
   paused: r.paused === 1, createdAt: r.created_at, updatedAt: r.updated_at });
 
-const eventRow = (r: EventRecord): StoredEvent => ({ id: r.id, streamId: r.stream_id, at: r.at, input: r.url ?? '', type: r.type as LiveEvent['type'],
+const eventRow = (r: EventRecord): StoredEvent => ({ id: r.id, streamId: r.stream_id, at: r.at, input: r.url ? displayUrl(r.url) : '', type: r.type as LiveEvent['type'],
   phase: r.phase as LiveEvent['phase'], start: r.start, end: r.end, duration: r.duration,
   ...(r.score !== null ? { score: r.score } : {}), ...(r.detail !== null ? { detail: JSON.parse(r.detail) as Record<string, unknown> } : {}) });
 
@@ -149,7 +150,6 @@ export class Store {
     this.q = {
       streams: db.prepare<[], StreamRecord>('SELECT * FROM streams ORDER BY created_at, id'),
       stream: db.prepare<[string], StreamRecord>('SELECT * FROM streams WHERE id = ?'),
-      streamByUrl: db.prepare<[string], StreamRecord>('SELECT * FROM streams WHERE url = ?'),
       insertStream: db.prepare('INSERT INTO streams (id, url, name, options, paused, created_at, updated_at) VALUES (@id, @url, @name, @options, @paused, @createdAt, @updatedAt)'),
       updateStream: db.prepare('UPDATE streams SET name = @name, options = @options, paused = @paused, updated_at = @updatedAt WHERE id = @id'),
       deleteStream: db.prepare('DELETE FROM streams WHERE id = ?'),
@@ -205,11 +205,6 @@ export class Store {
 
   getStream(id: string): StreamRow | undefined {
     const r = this.q.stream.get(id);
-    return r && streamRow(r);
-  }
-
-  streamByUrl(url: string): StreamRow | undefined {
-    const r = this.q.streamByUrl.get(url);
     return r && streamRow(r);
   }
 

@@ -23,7 +23,8 @@ import { randomBytes } from 'node:crypto';
 import { round } from '../detectors/types.js';
 import { VqmonError } from '../errors.js';
 import { createMonitor, type InputStats, type LiveEvent, type Monitor } from '../live/monitor.js';
-import { checkLiveOptions, checkLiveUrl, type LiveOptions } from '../live/options.js';
+import { checkLiveOptions, type LiveOptions } from '../live/options.js';
+import { displayUrl, parseLiveUrl } from '../live/url.js';
 import { admit, liveCapacity } from '../live/threadpool.js';
 import type { Thumbnail } from '../live/preview.js';
 import type { StreamGaugeSource } from './metrics.js';
@@ -120,7 +121,7 @@ export class Supervisor {
         detail: { ...e.detail, interrupted: true, reason: 'the service stopped before this ended; reported again if it is still there' } });
     }
     for (const s of this.store.listStreams()) {
-      this.byUrl.set(s.url, s.id);
+      this.byUrl.set(displayUrl(s.url), s.id);
       if (s.paused) continue;
       try {
         this.admit();
@@ -141,7 +142,7 @@ export class Supervisor {
   private watch(s: StreamRow) {
     const t: Tracked = { samples: [], last: null, minute: newMinute(Math.floor(Date.now() / 60_000)), stalled: false, readings: [] };
     this.tracked.set(s.id, t);
-    const pending = this.closing.get(s.url);
+    const pending = this.closing.get(displayUrl(s.url));
     if (!pending) return this.monitor.add(s.url, s.options);
     void pending.then(() => {
       if (this.tracked.get(s.id) === t && !this.closed) this.monitor.add(s.url, s.options);
@@ -155,10 +156,11 @@ export class Supervisor {
    */
   private unwatch(s: StreamRow) {
     this.sample(); // its counters up to now, into its minute
+    const key = displayUrl(s.url);
     const done: Promise<void> = this.monitor.remove(s.url).catch(() => undefined).finally(() => {
-      if (this.closing.get(s.url) === done) this.closing.delete(s.url);
+      if (this.closing.get(key) === done) this.closing.delete(key);
     });
-    this.closing.set(s.url, done);
+    this.closing.set(key, done);
     this.flushMinute(s.id);
     this.tracked.delete(s.id);
   }
@@ -175,17 +177,19 @@ export class Supervisor {
 
   /** Throws ERR_VQMON_INVALID_ARG (URL, options), ERR_VQMON_CONFLICT (URL already watched). */
   add(input: { url: string; name?: string; options?: StreamOptions; paused?: boolean }): StreamRow {
-    checkLiveUrl(input.url);
+    // Stored normalised, credentials included (the input is opened again after a restart);
+    // shown, and compared for duplicates, redacted (url.ts).
+    const { url, display } = parseLiveUrl(input.url);
     const options = input.options ?? {};
     checkLiveOptions({ ...this.o.defaults, ...options });
-    const existing = this.store.streamByUrl(input.url);
-    if (existing) throw new VqmonError('ERR_VQMON_CONFLICT', `${input.url} is already watched as stream '${existing.id}'`);
+    const existing = this.byUrl.get(display);
+    if (existing !== undefined) throw new VqmonError('ERR_VQMON_CONFLICT', `${display} is already watched as stream '${existing}'`);
     if (!input.paused) this.admit();
     const now = Date.now();
-    const s: StreamRow = { id: randomBytes(6).toString('base64url'), url: input.url, name: input.name ?? input.url, options,
+    const s: StreamRow = { id: randomBytes(6).toString('base64url'), url, name: input.name ?? display, options,
       paused: input.paused ?? false, createdAt: now, updatedAt: now };
     this.store.insertStream(s);
-    this.byUrl.set(s.url, s.id);
+    this.byUrl.set(display, s.id);
     if (!s.paused) this.watch(s);
     return s;
   }
@@ -219,7 +223,7 @@ export class Supervisor {
     const s = this.get(id);
     this.store.deleteStream(id);
     if (!s.paused) this.unwatch(s);
-    this.byUrl.delete(s.url);
+    this.byUrl.delete(displayUrl(s.url));
   }
 
   status(s: StreamRow): StreamStatus {
