@@ -120,6 +120,7 @@ export function routes(ctx: ApiContext, dash: DashboardFiles = loadDashboard(), 
     { method: 'GET', url: '/api/samples/stream', queryToken: true, summary: 'Metric readings as Server-Sent Events (`event: sample`), one per stream per second',
       schema: { querystring: sampleStreamQuery }, answer: { status: 200, type: 'text/event-stream' },
       handler: (req, reply) => {
+        ctx.notifier.admitClient();
         reply.hijack();
         ctx.notifier.addSampleClient(reply.raw, { stream: (req.query as { stream?: string }).stream });
       } },
@@ -147,6 +148,7 @@ export function routes(ctx: ApiContext, dash: DashboardFiles = loadDashboard(), 
         const last = req.headers['last-event-id'];
         const after = typeof last === 'string' && /^\d+$/.test(last) ? Number(last) : q.after;
         const replay = after !== undefined ? store.iterateEvents({ after, stream: q.stream, type: q.type }) : [];
+        ctx.notifier.admitClient();
         reply.hijack();
         ctx.notifier.addClient(reply.raw, { stream: q.stream, type: q.type }, replay);
       } },

@@ -8,6 +8,7 @@
  *   token: ...               # [VQMON_TOKEN, else generated at the first start into <dataDir>/token]
  *   retentionDays: 30        # [30] events and minute summaries kept
  *   maxStreams: 64           # [64] streams watched at once (the vqmon command sizes Node's threadpool for them)
+ *   maxSseClients: 100       # [100] event and reading streams open at once
  *   defaults: {}             # live options every stream starts from (as vqmon watch --config)
  *   webhooks:                # POSTed every stored event, signed (see notify.ts)
  *     - url: https://example.net/hook
@@ -34,13 +35,14 @@ export interface ServeConfig {
   token?: string;
   retentionDays: number;
   maxStreams: number;
+  maxSseClients: number;
   defaults: StreamOptions;
   webhooks: WebhookConfig[];
   webhook: WebhookTuning;
 }
 
 const invalid = (m: string) => new VqmonError('ERR_VQMON_INVALID_ARG', m);
-const KEYS = ['host', 'port', 'dataDir', 'token', 'retentionDays', 'maxStreams', 'defaults', 'webhooks', 'webhook'];
+const KEYS = ['host', 'port', 'dataDir', 'token', 'retentionDays', 'maxStreams', 'maxSseClients', 'defaults', 'webhooks', 'webhook'];
 export const DEFAULT_MAX_STREAMS = 64;
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -83,6 +85,10 @@ export function loadConfig(file: string | undefined, overrides: Partial<Pick<Ser
   if (typeof maxStreams !== 'number' || !Number.isInteger(maxStreams) || maxStreams < 1 || maxStreams > MAX_INPUTS) {
     throw invalid(`${where}: maxStreams must be an integer in [1, ${MAX_INPUTS}], got ${JSON.stringify(maxStreams)}`);
   }
+  const maxSseClients = c.maxSseClients ?? 100;
+  if (typeof maxSseClients !== 'number' || !Number.isInteger(maxSseClients) || maxSseClients < 1 || maxSseClients > 10_000) {
+    throw invalid(`${where}: maxSseClients must be an integer in [1, 10000], got ${JSON.stringify(maxSseClients)}`);
+  }
   const defaults = c.defaults ?? {};
   if (!isObject(defaults)) throw invalid(`${where}: defaults must be a mapping of live options`);
   closedKeys(defaults, Object.keys(streamOptionsSchema.properties), `${where}: defaults`);
@@ -102,7 +108,7 @@ export function loadConfig(file: string | undefined, overrides: Partial<Pick<Ser
   if (!isObject(tuning)) throw invalid(`${where}: webhook must be a mapping`);
   closedKeys(tuning, Object.keys(webhookDefaults), `${where}: webhook`);
   for (const [k, v] of Object.entries(tuning)) if (typeof v !== 'number' || !(v > 0)) throw invalid(`${where}: webhook.${k} must be a number > 0`);
-  return { host, port, dataDir: resolve(dataDir), ...(token !== undefined ? { token } : {}), retentionDays, maxStreams, defaults: defaults as StreamOptions,
+  return { host, port, dataDir: resolve(dataDir), ...(token !== undefined ? { token } : {}), retentionDays, maxStreams, maxSseClients, defaults: defaults as StreamOptions,
     webhooks, webhook: { ...webhookDefaults, ...(tuning as Partial<WebhookTuning>) } };
 }
 

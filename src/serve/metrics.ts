@@ -9,6 +9,7 @@
  *   vqmon_dropped_packets_total{stream}        vqmon_stream_up{stream}  (1 live, 0 otherwise)
  *   vqmon_events_total{stream,type}  (phase start only: one per defect)
  *   vqmon_webhook_deliveries_total{result}     vqmon_sse_clients
+ *   vqmon_event_write_failures_total           vqmon_events_unstored      vqmon_events_lost_total
  *
  * Per-stream totals are gauges over the input's counters: they restart from 0 when a
  * stream is paused and resumed or its settings change (the input is reopened).
@@ -32,7 +33,8 @@ export class Metrics {
   private readonly events: Counter<'stream' | 'type'>;
   private readonly webhooks: Counter<'result'>;
 
-  constructor(streams: () => StreamGaugeSource[], sseClients: () => number) {
+  constructor(streams: () => StreamGaugeSource[], sseClients: () => number,
+    eventWrites: () => { failures: number; waiting: number; dropped: number } = () => ({ failures: 0, waiting: 0, dropped: 0 })) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'vqmon_' }); // vqmon_process_*, vqmon_nodejs_*
     const perStream = (name: string, help: string, pick: (s: StreamGaugeSource) => number) => new Gauge({
@@ -50,6 +52,9 @@ export class Metrics {
     perStream('vqmon_input_errors_total', 'Failures to open or read the input', (s) => s.inputErrors);
     perStream('vqmon_dropped_packets_total', 'Packets read but not analysed (analysis behind real time)', (s) => s.droppedPackets);
     perStream('vqmon_stream_up', '1 while the input delivers media, else 0', (s) => (s.up ? 1 : 0));
+    new Gauge({ name: 'vqmon_event_write_failures_total', help: 'Event writes the store refused (each is kept and written again)', registers: [r], collect() { this.set(eventWrites().failures); } });
+    new Gauge({ name: 'vqmon_events_unstored', help: 'Events waiting to be written again after a failed write', registers: [r], collect() { this.set(eventWrites().waiting); } });
+    new Gauge({ name: 'vqmon_events_lost_total', help: 'Events given up after too many waited for a failing store', registers: [r], collect() { this.set(eventWrites().dropped); } });
     new Gauge({ name: 'vqmon_sse_clients', help: 'Connected Server-Sent Events clients', registers: [r], collect() { this.set(sseClients()); } });
     this.events = new Counter({ name: 'vqmon_events_total', help: 'Events raised (phase start), by stream and type', labelNames: ['stream', 'type'], registers: [r] });
     this.webhooks = new Counter({ name: 'vqmon_webhook_deliveries_total', help: 'Webhook deliveries: delivered, or dropped after the last retry or off a full queue', labelNames: ['result'], registers: [r] });

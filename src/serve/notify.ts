@@ -27,6 +27,7 @@
 import { createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 
+import { VqmonError } from '../errors.js';
 import type { StoredEvent } from './store.js';
 
 export interface WebhookConfig {
@@ -159,7 +160,9 @@ class Webhook {
   }
 }
 
-interface SseClient { res: ServerResponse; stream?: string; type?: string; set: Set<SseClient> }
+interface SseClient { res: ServerResponse; stream?: string; type?: string; set: Set<SseClient>;
+  /** Stored events still to send first (a replay); null once live. */
+  replay: Iterator<StoredEvent> | null }
 
 export class Notifier {
   private readonly clients = new Set<SseClient>();
@@ -168,11 +171,18 @@ export class Notifier {
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(hooks: WebhookConfig[], tuning: Partial<WebhookTuning> = {}, private readonly maxBufferedBytes = 1 << 20,
-    private readonly onWebhook: (ok: boolean, dropped: number) => void = () => {}, outbox?: Outbox) {
+    private readonly onWebhook: (ok: boolean, dropped: number) => void = () => {}, outbox?: Outbox, private readonly maxClients = 100) {
     const t = { ...webhookDefaults, ...tuning };
     this.hooks = hooks.map((h) => new Webhook(h, t, (ok, dropped) => this.onWebhook(ok, dropped), outbox));
     this.heartbeat = setInterval(() => { for (const c of [...this.clients, ...this.sampleClients]) this.write(c, ': ping\n\n'); }, 15_000);
     this.heartbeat.unref();
+  }
+
+  /** Throws ERR_VQMON_CAPACITY (503) when `maxClients` event streams are open already. */
+  admitClient(): void {
+    if (this.sseClients >= this.maxClients) {
+      throw new VqmonError('ERR_VQMON_CAPACITY', `${this.maxClients} event streams are open (maxSseClients): close one, or raise the setting`);
+    }
   }
 
   get sseClients(): number {
@@ -186,7 +196,10 @@ export class Notifier {
   /** Sends a stored event to every SSE client and webhook; returns at once. */
   publish(e: StoredEvent): void {
     const msg = sseMessage(e);
-    for (const c of this.clients) if ((!c.stream || c.stream === e.streamId) && (!c.type || c.type === e.type)) this.write(c, msg);
+    for (const c of this.clients) {
+      // A client still replaying gets this event from the store, in its turn.
+      if (!c.replay && (!c.stream || c.stream === e.streamId) && (!c.type || c.type === e.type)) this.write(c, msg);
+    }
     for (const h of this.hooks) h.push(e);
   }
 
@@ -197,11 +210,31 @@ export class Notifier {
     for (const c of this.sampleClients) if (!c.stream || c.stream === s.streamId) this.write(c, msg);
   }
 
-  /** Takes over `res` as an event stream; `replay` (stored events it missed) is sent first. */
+  /**
+   * Takes over `res` as an event stream; `replay` (stored events it missed, read from the
+   * store a page at a time until it has them all) is sent first, paced by the client: at
+   * most maxBufferedBytes / 2 waits in its buffer, the rest is read when it has drained. So
+   * a client that never reads holds about that much memory, and a replay of any length
+   * holds the event loop for one page at a time. Events stored meanwhile come through the
+   * replay; the client is live once the replay has caught up.
+   */
   addClient(res: ServerResponse, filter: { stream?: string; type?: string }, replay: Iterable<StoredEvent>): void {
     const c = this.open(res, filter, this.clients);
-    for (const e of replay) res.write(sseMessage(e));
+    c.replay = replay[Symbol.iterator]();
     this.clients.add(c);
+    this.replay(c);
+  }
+
+  private replay(c: SseClient) {
+    while (c.replay && !c.res.destroyed) {
+      if (c.res.writableLength > this.maxBufferedBytes / 2) {
+        c.res.once('drain', () => this.replay(c));
+        return;
+      }
+      const next = c.replay.next();
+      if (next.done) c.replay = null;
+      else c.res.write(sseMessage(next.value));
+    }
   }
 
   /** Takes over `res` as a stream of metric readings (publishSample). */
@@ -212,7 +245,7 @@ export class Notifier {
   private open(res: ServerResponse, filter: { stream?: string; type?: string }, set: Set<SseClient>): SseClient {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 2000\n\n');
-    const c: SseClient = { res, ...filter, set };
+    const c: SseClient = { res, ...filter, set, replay: null };
     res.on('close', () => set.delete(c));
     return c;
   }

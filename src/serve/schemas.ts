@@ -48,7 +48,7 @@ export const eventsQuery = closed({
   limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 },
 });
 
-export const exportQuery = { ...eventsQuery, properties: { ...eventsQuery.properties, format: { type: 'string', enum: ['csv', 'ndjson'], default: 'ndjson' }, limit: { type: 'integer', minimum: 1 } } } as const;
+export const exportQuery = { ...eventsQuery, properties: { ...eventsQuery.properties, format: { type: 'string', enum: ['csv', 'ndjson'], default: 'ndjson' }, limit: { type: 'integer', minimum: 1, maximum: 100_000_000 } } } as const;
 
 export const summariesQuery = closed({
   from: { type: 'string', maxLength: 40, description: 'ISO 8601 time or epoch ms, inclusive (whole minutes)' },

@@ -48,10 +48,10 @@ export async function startServer(config: ServeConfig): Promise<RunningServer> {
   const retention = setInterval(sweep, 3_600_000);
   retention.unref();
   let metrics: Metrics | null = null;
-  const notifier = new Notifier(config.webhooks, config.webhook, 1 << 20, (ok, dropped) => metrics?.webhook(ok, dropped), store);
+  const notifier = new Notifier(config.webhooks, config.webhook, 1 << 20, (ok, dropped) => metrics?.webhook(ok, dropped), store, config.maxSseClients);
   const supervisor = new Supervisor(store, { defaults: config.defaults, maxStreams: config.maxStreams, publish: (e) => notifier.publish(e), onDefect: (id, type) => metrics?.event(id, type),
     publishSample: (s) => notifier.publishSample(s) });
-  metrics = new Metrics(() => supervisor.gauges(), () => notifier.sseClients);
+  metrics = new Metrics(() => supervisor.gauges(), () => notifier.sseClients, () => supervisor.writeStats());
   let ready = false;
   const app = buildApi({ store, supervisor, notifier, metrics, token, ready: () => ready, version: version() });
   try {

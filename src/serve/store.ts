@@ -251,10 +251,22 @@ export class Store {
     return (this.db.prepare(sql).all(...args) as EventRecord[]).map(eventRow);
   }
 
-  /** The same rows as events(), one at a time (exports of any size without holding them all). */
+  /**
+   * The same rows as events(), a page at a time (exports and replays of any size). Each
+   * page is one finished query: between pages, while the reader is slow or stalled, nothing
+   * holds the connection, so event writes go on. (An open statement iterator did: a stalled
+   * export made every write fail with "This database connection is busy".)
+   */
   *iterateEvents(q: EventQuery = {}): Generator<StoredEvent> {
-    const { sql, args } = this.eventSql(q);
-    for (const r of this.db.prepare(sql).iterate(...args) as IterableIterator<EventRecord>) yield eventRow(r);
+    let after = q.after, left = q.limit ?? Infinity;
+    while (left > 0) {
+      const n = Math.min(EVENT_PAGE, left);
+      const page = this.events({ ...q, after, limit: n });
+      yield* page;
+      if (page.length < n) return;
+      after = page[page.length - 1]!.id;
+      left -= n;
+    }
   }
 
   hookCursor(url: string): number | null {
@@ -310,6 +322,9 @@ export class Store {
     if (this.db.open) this.db.close();
   }
 }
+
+/** Events read per query by iterateEvents. */
+const EVENT_PAGE = 500;
 
 const CSV_COLUMNS = ['id', 'streamId', 'input', 'at', 'type', 'phase', 'start', 'end', 'duration', 'score', 'detail'] as const;
 

@@ -78,6 +78,8 @@ export interface Sample {
 
 /** Readings kept per stream: ten minutes. */
 export const SAMPLES_KEPT = 600;
+/** Events kept waiting for a store that fails writes (about an hour of a busy node). */
+const MAX_UNSTORED = 100_000;
 
 interface FrameCount { at: number; frames: number }
 interface Minute { minute: number; frames: number; audioWindows: number; droppedPackets: number; decoderErrors: number; inputErrors: number; events: number; maxLag: number }
@@ -96,6 +98,10 @@ export class Supervisor {
   private closed = false;
   /** PNGs of pictures, encoded once each (png()). */
   private readonly encoded = new WeakMap<Thumbnail, Buffer>();
+  /** Events whose write failed, oldest first (record()). */
+  private readonly unstored: Array<{ id: string; e: LiveEvent; at: number }> = [];
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly writes = { failures: 0, dropped: 0 };
 
   constructor(private readonly store: Store, private readonly o: SupervisorOptions = {}) {
     const defaults = o.defaults ?? {};
@@ -273,16 +279,55 @@ export class Supervisor {
     if (id !== undefined) this.record(id, e);
   }
 
-  /** Stores the event (and the picture at a phase start), then publishes it. */
-  private record(id: string, e: LiveEvent) {
+  /**
+   * Stores the event (and the picture at a phase start), then publishes it. A write that
+   * fails (disk full, the file locked by another program) is not dropped: the event waits,
+   * in order with those after it, and is written again every second; only past
+   * MAX_UNSTORED waiting events is the oldest given up, counted and logged.
+   */
+  private record(id: string, e: LiveEvent, at = Date.now()) {
+    if (this.unstored.length || !this.tryStore(id, e, at)) this.defer(id, e, at);
+  }
+
+  private defer(id: string, e: LiveEvent, at: number) {
+    if (this.unstored.push({ id, e, at }) > MAX_UNSTORED) {
+      const lost = this.unstored.shift()!;
+      this.writes.dropped++;
+      console.error(`vqmon: a ${lost.e.type} event of ${lost.e.input} is lost: ${MAX_UNSTORED} events wait for the store`);
+    }
+    this.retryTimer ??= setTimeout(() => this.retryUnstored(), 1000);
+  }
+
+  private retryUnstored() {
+    this.retryTimer = null;
+    while (this.unstored.length) {
+      const { id, e, at } = this.unstored[0]!;
+      if (!this.tryStore(id, e, at)) break;
+      this.unstored.shift();
+    }
+    if (this.unstored.length && !this.closed) this.retryTimer = setTimeout(() => this.retryUnstored(), 1000);
+  }
+
+  /** Event writes: failed (each attempt), waiting now, given up. */
+  writeStats(): { failures: number; waiting: number; dropped: number } {
+    return { ...this.writes, waiting: this.unstored.length };
+  }
+
+  private tryStore(id: string, e: LiveEvent, at: number): boolean {
     let stored: StoredEvent;
     try {
-      stored = this.store.insertEvent(id, e);
+      stored = this.store.insertEvent(id, e, at);
     } catch (err) {
       // Not stored, so not notified either: a notification always has its row.
-      console.error(`vqmon: storing a ${e.type} event of ${e.input} failed: ${err instanceof Error ? err.message : String(err)}`);
-      return;
+      this.writes.failures++;
+      console.error(`vqmon: storing a ${e.type} event of ${e.input} failed (kept, written again in 1 s): ${err instanceof Error ? err.message : String(err)}`);
+      return false;
     }
+    this.published(id, e, stored);
+    return true;
+  }
+
+  private published(id: string, e: LiveEvent, stored: StoredEvent) {
     if (e.phase === 'start') this.storeThumbnail(stored);
     const t = this.tracked.get(id);
     if (e.type === 'stall' && t) t.stalled = e.phase === 'start';
@@ -363,6 +408,9 @@ export class Supervisor {
     await Promise.race([Promise.all([this.monitor.close(), ...this.closing.values()]), new Promise((r) => { timer = setTimeout(r, waitMs); })]);
     clearTimeout(timer);
     for (const id of this.tracked.keys()) this.flushMinute(id);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryUnstored(); // a last try
+    if (this.unstored.length) console.error(`vqmon: ${this.unstored.length} events could not be stored before the stop and are lost`);
   }
 }
 

@@ -1,0 +1,124 @@
+/**
+ * The store never blocks events (src/serve/store.ts, notify.ts): a client that stalls an
+ * export or an SSE replay holds neither the writer nor unbounded memory. Before: a stalled
+ * NDJSON export of a 305k-event store made every event write fail ("This database
+ * connection is busy") for as long as it stalled; 5 stalled replays took RSS to 1.45 GB and
+ * /health timed out.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { Store } from '../src/serve/store.js';
+import type { StoredEvent } from '../src/serve/store.js';
+import { ffmpegLive, liveH264, tempDir, udpUrl } from './helpers/live-sources.js';
+
+const root = resolve(import.meta.dirname, '..');
+const TOKEN = 'store-pressure-token-0123456789';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A store with `n` old events of one stream (ended ones), as months of a busy node leave it. */
+function filledStore(dir: string, n: number) {
+  const store = new Store(dir);
+  const now = Date.now();
+  store.insertStream({ id: 'old', url: 'udp://127.0.0.1:9', name: 'old', options: {}, paused: true, createdAt: now, updatedAt: now });
+  const db = (store as unknown as { db: { prepare(sql: string): { run(...a: unknown[]): void }; transaction(f: () => void): () => void } }).db;
+  const insert = db.prepare('INSERT INTO events (stream_id, at, type, phase, start, end, duration, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const detail = JSON.stringify({ note: 'filler so that each event is about as big as a real one, with its detail' });
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) insert.run('old', now - 86_400_000 + i, 'freeze', i % 2 ? 'end' : 'start', i >> 1, (i >> 1) + 1, 1, detail);
+  })();
+  store.close();
+}
+
+/** A request on a raw socket that is never read: the client that stalls. */
+function stalledRequest(port: number, path: string): Socket {
+  const s = connect(port, '127.0.0.1');
+  s.on('error', () => {});
+  s.write(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${TOKEN}\r\n\r\n`);
+  s.pause();
+  return s;
+}
+
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/** Reads the live event stream (no replay) into `got`. */
+async function sseReader(url: string, got: StoredEvent[], signal: AbortSignal) {
+  const res = await fetch(`${url}/api/events/stream`, { headers: { authorization: `Bearer ${TOKEN}` }, signal });
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buf += value;
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const data = buf.slice(0, i).split('\n').find((l) => l.startsWith('data: '));
+          buf = buf.slice(i + 2);
+          if (data) got.push(JSON.parse(data.slice(6)) as StoredEvent);
+        }
+      }
+    } catch { /* aborted */ }
+  })();
+}
+
+describe('vqmon serve under stalled readers', () => {
+  it('a stalled export of 300,000 events and 5 stalled replays while 4 live streams raise events: every event stored and delivered; RSS bounded; /health < 100 ms', async () => {
+    const dataDir = tempDir('pressure');
+    filledStore(dataDir, 300_000);
+    const server: ChildProcess = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--token', TOKEN],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, UV_THREADPOOL_SIZE: '66' } });
+    let log = '';
+    server.stderr!.setEncoding('utf8').on('data', (d: string) => { log += d; });
+    const sources: ChildProcess[] = [], sockets: Socket[] = [];
+    const abort = new AbortController();
+    try {
+      for (let i = 0; i < 100 && !/serving on/.test(log); i++) await sleep(100);
+      const url = /serving on (\S+)/.exec(log)![1]!;
+      const port = Number(new URL(url).port);
+      const api = (path: string, body?: unknown) => fetch(`${url}${path}`, { method: body ? 'POST' : 'GET',
+        headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      const rssBefore = rssMb(server.pid!);
+      const delivered: StoredEvent[] = [];
+      await sseReader(url, delivered, abort.signal);
+      sockets.push(stalledRequest(port, '/api/events/export?format=ndjson'));
+      for (let i = 0; i < 5; i++) sockets.push(stalledRequest(port, '/api/events/stream?after=0'));
+      await sleep(1000);
+      // 4 live streams, each black for 1 s of every 3 s from 3 s: 4 black runs of 0.5 s or more each.
+      const urls = Array.from({ length: 4 }, () => udpUrl());
+      for (const u of urls) expect((await api('/api/streams', { url: u, options: { only: ['black'], black: { minDuration: 0.5 } } })).status).toBe(201);
+      await sleep(500);
+      for (const u of urls) {
+        sources.push(ffmpegLive(14, "drawbox=enable='gte(t,3)*lt(mod(t,3),1)':color=black:t=fill", [...liveH264(30), '-f', 'mpegts', `${u}?pkt_size=1316`]));
+      }
+      let worstHealthMs = 0;
+      const until = Date.now() + 15_000;
+      while (Date.now() < until) {
+        const t = performance.now();
+        expect((await api('/health')).status).toBe(200);
+        worstHealthMs = Math.max(worstHealthMs, performance.now() - t);
+        await sleep(250);
+      }
+      const rssAfter = rssMb(server.pid!);
+      const stored = (await (await api('/api/events?type=black&limit=10000')).json() as { events: StoredEvent[] }).events.filter((e) => e.streamId !== 'old');
+      const byStream = new Map<string, number>();
+      for (const e of stored) byStream.set(e.streamId, (byStream.get(e.streamId) ?? 0) + 1);
+      const summary = JSON.stringify({ rssBefore, rssAfter, worstHealthMs, stored: stored.length, delivered: delivered.length, byStream: [...byStream] });
+      expect(log, summary).not.toMatch(/failed/);
+      expect([...byStream.values()], summary).toEqual([8, 8, 8, 8]); // starts and ends at 3, 6, 9, 12 s
+      expect(delivered.filter((e) => e.type === 'black').map((e) => e.id), summary).toEqual(stored.map((e) => e.id));
+      expect(worstHealthMs, summary).toBeLessThan(100);
+      expect(rssAfter - rssBefore, summary).toBeLessThan(150);
+      console.log(`store pressure: ${summary}`);
+    } finally {
+      abort.abort();
+      for (const s of sockets) s.destroy();
+      for (const s of sources) s.kill('SIGKILL');
+      server.kill('SIGKILL');
+    }
+  }, 90_000);
+});
