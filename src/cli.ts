@@ -136,6 +136,9 @@ async function bench(argv: string[]): Promise<number> {
   return new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 2)));
 }
 
+/** How long `vqmon serve` drains on SIGTERM before it stops anyway. */
+const DRAIN_MS = 10_000;
+
 async function serve(args: Args): Promise<number> {
   if (args.json || args.ndjson || args.only || args.threads !== undefined || args.input) {
     throw usage('serve takes --host, --port, --data-dir, --token and --config (detector settings go in the config or per stream)');
@@ -153,12 +156,25 @@ async function serve(args: Args): Promise<number> {
   }
   process.stderr.write(`vqmon: serving on ${server.url} (data: ${config.dataDir}, ${server.supervisor.list().length} streams)\n`);
   const stop = (signal: string) => {
-    process.stderr.write(`vqmon: ${signal}: stopping\n`);
-    // A second signal does not wait for the drain.
-    process.once(signal, () => process.exit(1));
-    server.close().then(() => process.exit(0), (e: unknown) => {
-      console.error(`vqmon: shutdown: ${e instanceof Error ? e.message : String(e)}`);
+    const t0 = performance.now();
+    const took = () => `${Math.round(performance.now() - t0)} ms`;
+    process.stderr.write(`vqmon: ${signal}: stopping (at most ${DRAIN_MS / 1000} s)\n`);
+    // The drain is bounded, and a second signal does not wait for it: either way the store
+    // is closed (its writes are synchronous: none is half done here) before the exit.
+    const now = (why: string) => {
+      server.store.close();
+      process.stderr.write(`vqmon: ${why}: stopped without the rest of the drain after ${took()}, store closed\n`);
       process.exit(1);
+    };
+    process.once('SIGINT', () => now('second signal'));
+    process.once('SIGTERM', () => now('second signal'));
+    setTimeout(() => now(`the drain took over ${DRAIN_MS / 1000} s`), DRAIN_MS).unref();
+    server.close().then(() => {
+      process.stderr.write(`vqmon: stopped in ${took()}\n`);
+      process.exit(0);
+    }, (e: unknown) => {
+      console.error(`vqmon: shutdown: ${e instanceof Error ? e.message : String(e)}`);
+      now('shutdown failed');
     });
   };
   process.once('SIGINT', () => stop('SIGINT'));

@@ -19,7 +19,10 @@ export type VqmonErrorCode =
   | 'ERR_VQMON_NOT_FOUND'
   | 'ERR_VQMON_CONFLICT'
   | 'ERR_VQMON_UNAUTHORIZED'
-  | 'ERR_VQMON_CAPACITY';
+  | 'ERR_VQMON_CAPACITY'
+  | 'ERR_VQMON_FORBIDDEN'
+  | 'ERR_VQMON_UNSUPPORTED_MEDIA_TYPE'
+  | 'ERR_VQMON_RATE_LIMITED';
 
 export class VqmonError extends Error {
   readonly code: VqmonErrorCode;

@@ -308,7 +308,7 @@ describe('vqmon serve: requests', () => {
     await bad(400, /unsupported URL scheme 'file:\/\/'/, 'POST', '/api/streams', { url: 'file:///etc/passwd' });
     await bad(400, /not a live input URL/, 'POST', '/api/streams', { url: '/dev/zero' });
     await bad(400, /must NOT have more than 2048 characters/, 'POST', '/api/streams', { url: `udp://127.0.0.1:1/${'a'.repeat(3000)}` });
-    await bad(400, /freeze.minDuration must be a number in \[0, Infinity\], got -1/, 'POST', '/api/streams', { url: udpUrl(), options: { freeze: { minDuration: -1 } } });
+    await bad(400, /freeze.minDuration must be a number in \[0, 3600\], got -1/, 'POST', '/api/streams', { url: udpUrl(), options: { freeze: { minDuration: -1 } } });
     await bad(400, /body.options.only.0 must be equal to one of the allowed values: "freeze"/, 'POST', '/api/streams', { url: udpUrl(), options: { only: ['frezee'] } });
     await bad(400, /must be number/, 'POST', '/api/streams', { url: udpUrl(), options: { stallTimeout: 'soon' } });
     await bad(413, /too large/i, 'POST', '/api/streams', { url: udpUrl(), name: 'n'.repeat(70_000) });

@@ -11,11 +11,10 @@ import { detectBlockiness } from '../detectors/blockiness.js';
 import { avSyncDefaults, avSyncEvents, flashTimes, measureAvSync, type AvSyncMeasurement } from '../detectors/avsync.js';
 import { dropFreezeUnderBlack } from '../detectors/combine.js';
 import { detectClipping, clippingDefaults } from '../detectors/clipping.js';
-import { checkCorruptionOptions, detectCorruption } from '../detectors/corruption.js';
-import { checkMissingOptions, detectMissing, withoutSpans } from '../detectors/missing.js';
+import { detectCorruption } from '../detectors/corruption.js';
+import { detectMissing, withoutSpans } from '../detectors/missing.js';
 import { detectFreeze } from '../detectors/freeze.js';
-import { checkGraphicsOptions } from '../detectors/graphics.js';
-import type { DetectorOptions } from '../detectors/options.js';
+import { checkDetectorOptions, type DetectorOptions } from '../detectors/options.js';
 import { detectSilence } from '../detectors/silence.js';
 import { timelineGaps, timestampEvents } from '../detectors/timestamps.js';
 import type { VqEvent } from '../detectors/types.js';
@@ -74,39 +73,7 @@ function checkOptions(o: AnalyzeOptions) {
       throw new VqmonError('ERR_VQMON_INVALID_ARG', `unknown detector '${d}'; detectors: ${DETECTORS.join(', ')}`);
     }
   }
-  const positive = (v: number | undefined, name: string, max = Infinity) => {
-    if (v !== undefined && !(Number.isFinite(v) && v >= 0 && v <= max)) {
-      throw new VqmonError('ERR_VQMON_INVALID_ARG', `${name} must be a number in [0, ${max}], got ${String(v)}`);
-    }
-  };
-  positive(o.freeze?.minDuration, 'freeze.minDuration');
-  positive(o.freeze?.noise, 'freeze.noise', 1);
-  positive(o.black?.minDuration, 'black.minDuration');
-  positive(o.black?.pixelThreshold, 'black.pixelThreshold', 1);
-  positive(o.black?.pictureThreshold, 'black.pictureThreshold', 1);
-  positive(o.freeze?.refreshTolerance, 'freeze.refreshTolerance', 1);
-  positive(o.freeze?.refreshInterval, 'freeze.refreshInterval');
-  checkGraphicsOptions(o.freeze, 'freeze');
-  checkGraphicsOptions(o.black, 'black');
-  positive(o.blockiness?.minDuration, 'blockiness.minDuration');
-  if (o.blockiness?.threshold !== undefined && !(o.blockiness.threshold > 0 && o.blockiness.threshold <= 1)) {
-    throw new VqmonError('ERR_VQMON_INVALID_ARG', `blockiness.threshold is a frame score and must be in (0, 1], got ${String(o.blockiness.threshold)}`);
-  }
-  if (o.blockiness?.baselineWindow !== undefined && !(Number.isFinite(o.blockiness.baselineWindow) && o.blockiness.baselineWindow >= 1)) {
-    throw new VqmonError('ERR_VQMON_INVALID_ARG', `blockiness.baselineWindow is in seconds and must be at least 1, got ${String(o.blockiness.baselineWindow)}`);
-  }
-  positive(o.silence?.minDuration, 'silence.minDuration');
-  if (o.silence?.level !== undefined && !(o.silence.level <= 0)) throw new VqmonError('ERR_VQMON_INVALID_ARG', 'silence.level is in dBFS and must be <= 0');
-  positive(o.clipping?.clipLevel, 'clipping.clipLevel', 1);
-  const flag = (v: boolean | undefined, name: string) => {
-    if (v !== undefined && typeof v !== 'boolean') throw new VqmonError('ERR_VQMON_INVALID_ARG', `${name} must be true or false, got ${String(v)}`);
-  };
-  positive(o.av_sync?.tolerance, 'av_sync.tolerance');
-  positive(o.av_sync?.maxOffset, 'av_sync.maxOffset');
-  flag(o.av_sync?.timestamps, 'av_sync.timestamps');
-  checkCorruptionOptions(o.corruption);
-  checkMissingOptions(o.audio_missing, 'audio_missing');
-  checkMissingOptions(o.video_missing, 'video_missing');
+  checkDetectorOptions(o);
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1 && o.threads <= 256)) {
     throw new VqmonError('ERR_VQMON_INVALID_ARG', 'threads must be an integer in [1, 256]');
   }

@@ -43,7 +43,6 @@
  * decodeErrors = refused decode calls; damagedTiles = most damaged tiles in one frame;
  * recovery = 'keyframe' | 'pixels' | 'timeout' | 'input-end'.
  */
-import { VqmonError } from '../errors.js';
 import type { TileTexture } from '../metrics/tile-texture.js';
 import { event, type VideoSeries, type VqEvent } from './types.js';
 
@@ -57,24 +56,6 @@ export interface CorruptionOptions {
 }
 
 export const corruptionDefaults = { decoder: true, pixels: true, minTiles: 6, maxRecovery: 10, mergeGap: 1, minDuration: 0 };
-
-/** Throws ERR_VQMON_INVALID_ARG for options out of range (files and live inputs check the same). */
-export function checkCorruptionOptions(o: CorruptionOptions | undefined): void {
-  if (o === undefined) return;
-  const invalid = (message: string) => new VqmonError('ERR_VQMON_INVALID_ARG', message);
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw invalid(`corruption options must be an object, got ${JSON.stringify(o)}`);
-  for (const name of ['decoder', 'pixels'] as const) {
-    const v = o[name];
-    if (v !== undefined && typeof v !== 'boolean') throw invalid(`corruption.${name} must be true or false, got ${String(v)}`);
-  }
-  if (o.minTiles !== undefined && !(Number.isInteger(o.minTiles) && o.minTiles >= 1 && o.minTiles <= 64)) {
-    throw invalid(`corruption.minTiles must be an integer in [1, 64] (tiles of the 8x8 grid), got ${String(o.minTiles)}`);
-  }
-  for (const name of ['maxRecovery', 'mergeGap', 'minDuration'] as const) {
-    const v = o[name];
-    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw invalid(`corruption.${name} must be a number of seconds >= 0, got ${String(v)}`);
-  }
-}
 
 // Tile anomaly rule (see the header): history length, edge rise, grid-ratio rise, run.
 const HISTORY = 8, MIN_HISTORY = 3, EDGE_FACTOR = 2, EDGE_LEVELS = 2, BLOCK8_RISE = 0.3, RUN = 2;

@@ -14,7 +14,6 @@
  *   minDuration  shortest span reported, seconds   [0.5]
  * Output: { type: 'audio_missing' | 'video_missing', start, end, duration }.
  */
-import { VqmonError } from '../errors.js';
 import { event, type VqEvent } from './types.js';
 
 export interface MissingOptions {
@@ -25,18 +24,6 @@ export const missingDefaults = { minDuration: 0.5 };
 
 /** Holes in a track's timeline up to this long (seconds) are timestamp jitter, not a missing track. */
 export const MISSING_JITTER = 0.25;
-
-/** Throws ERR_VQMON_INVALID_ARG for options out of range (files and live inputs check the same). */
-export function checkMissingOptions(o: MissingOptions | undefined, name: 'audio_missing' | 'video_missing'): void {
-  if (o === undefined) return;
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) {
-    throw new VqmonError('ERR_VQMON_INVALID_ARG', `${name} options must be an object, got ${JSON.stringify(o)}`);
-  }
-  const v = o.minDuration;
-  if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
-    throw new VqmonError('ERR_VQMON_INVALID_ARG', `${name}.minDuration must be a number of seconds >= 0, got ${String(v)}`);
-  }
-}
 
 /** `gaps`: [start, end, start, end, ...] in time order, possibly touching. */
 export function detectMissing(type: 'audio_missing' | 'video_missing', gaps: ArrayLike<number>, options: MissingOptions = {}): VqEvent[] {

@@ -2,10 +2,7 @@
  * Options of createMonitor / vqmon watch, their defaults and their checks, and which URLs a
  * live input accepts.
  */
-import { checkGraphicsOptions } from '../detectors/graphics.js';
-import { checkCorruptionOptions } from '../detectors/corruption.js';
-import { checkMissingOptions } from '../detectors/missing.js';
-import type { DetectorOptions } from '../detectors/options.js';
+import { checkDetectorOptions, type DetectorOptions } from '../detectors/options.js';
 import { VqmonError } from '../errors.js';
 import { MAX_INPUTS } from './threadpool.js';
 import { parseLiveUrl } from './url.js';
@@ -52,34 +49,7 @@ export function checkLiveOptions(o: LiveOptions): void {
       throw invalid(`${name} must be a number in ${open ? '(' : '['}${min}, ${max}], got ${JSON.stringify(v)}`);
     }
   };
-  range(o.freeze?.minDuration, 'freeze.minDuration', 0);
-  range(o.freeze?.noise, 'freeze.noise', 0, 1);
-  range(o.black?.minDuration, 'black.minDuration', 0);
-  range(o.black?.pixelThreshold, 'black.pixelThreshold', 0, 1);
-  range(o.black?.pictureThreshold, 'black.pictureThreshold', 0, 1);
-  checkGraphicsOptions(o.freeze, 'freeze');
-  checkGraphicsOptions(o.black, 'black');
-  range(o.blockiness?.minDuration, 'blockiness.minDuration', 0);
-  if (o.blockiness?.threshold !== undefined && !(o.blockiness.threshold > 0 && o.blockiness.threshold <= 1)) throw invalid(`blockiness.threshold must be in (0, 1], got ${String(o.blockiness.threshold)}`);
-  if (o.blockiness?.baselineWindow !== undefined && !(o.blockiness.baselineWindow >= 1)) throw invalid(`blockiness.baselineWindow must be at least 1 s, got ${String(o.blockiness.baselineWindow)}`);
-  range(o.silence?.minDuration, 'silence.minDuration', 0);
-  range(o.silence?.level, 'silence.level (dBFS)', -200, 0);
-  range(o.clipping?.clipLevel, 'clipping.clipLevel', 0, 1, true);
-  range(o.clipping?.minSamples, 'clipping.minSamples', 1);
-  range(o.clipping?.mergeGap, 'clipping.mergeGap', 0);
-  checkCorruptionOptions(o.corruption);
-  checkMissingOptions(o.audio_missing, 'audio_missing');
-  checkMissingOptions(o.video_missing, 'video_missing');
-  range(o.av_sync?.tolerance, 'av_sync.tolerance', 0, 10, true);
-  range(o.av_sync?.maxOffset, 'av_sync.maxOffset', 0, 10, true);
-  range(o.av_sync?.frequency, 'av_sync.frequency (Hz)', 0, 96000, true);
-  range(o.av_sync?.minJump, 'av_sync.minJump', 0, 255, true);
-  if (o.av_sync?.minPairs !== undefined && !(Number.isInteger(o.av_sync.minPairs) && o.av_sync.minPairs >= 1)) {
-    throw invalid(`av_sync.minPairs must be an integer >= 1, got ${JSON.stringify(o.av_sync.minPairs)}`);
-  }
-  if (o.av_sync?.timestamps !== undefined && typeof o.av_sync.timestamps !== 'boolean') {
-    throw invalid(`av_sync.timestamps must be true or false, got ${JSON.stringify(o.av_sync.timestamps)}`);
-  }
+  checkDetectorOptions(o);
   if (o.preview !== undefined && typeof o.preview !== 'boolean') throw invalid(`preview must be true or false, got ${JSON.stringify(o.preview)}`);
   range(o.stallTimeout, 'stallTimeout', 0.1, 3600);
   range(o.reconnectDelay, 'reconnectDelay', 0.01, liveDefaults.maxReconnectDelay);

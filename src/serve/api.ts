@@ -6,18 +6,21 @@
  * (dashboard.ts): without the token a browser gets the login page (401), which posts the
  * token to /login; that sets the cookie and sends the browser back to /. Bodies are JSON up to 64 KB,
  * checked against closed schemas (schemas.ts: an unknown field is a 400), then by the live
- * options' own checks. Errors are `{ "error": { "code", "message" } }` with 400 (bad
- * request), 401 (token), 404, 409 (URL already watched), 415, 413.
+ * options' own checks. Request guards (guard.ts): same-origin state changes, JSON bodies,
+ * wrong tokens rate-limited. Errors are `{ "error": { "code", "message" } }` with 400 (bad
+ * request), 401 (token), 403 (origin), 404, 409 (URL already watched), 413, 415, 429, 503.
  *
  * The routes are one table (ROUTES) that also makes the OpenAPI description at /openapi.json.
  */
 import { Readable } from 'node:stream';
 
+import { Ajv } from 'ajv';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 import { isVqmonError, VqmonError } from '../errors.js';
 import { displayUrl } from '../live/url.js';
 import { loginCookie, TokenCheck } from './auth.js';
+import { AuthLimiter, jsonOnly, sameOrigin } from './guard.js';
 import { CSP, loadDashboard, type Asset, type DashboardFiles } from './dashboard.js';
 import type { Metrics } from './metrics.js';
 import type { Notifier } from './notify.js';
@@ -34,6 +37,8 @@ export interface ApiContext {
   /** False while starting and once shutting down (GET /ready answers 503). */
   ready: () => boolean;
   version: string;
+  /** Fastify's trustProxy: behind a TLS proxy, its X-Forwarded-Proto makes the login cookie Secure [false]. */
+  trustProxy?: boolean | string;
 }
 
 type Handler = (req: FastifyRequest, reply: FastifyReply) => unknown;
@@ -51,7 +56,8 @@ interface Route {
   handler: Handler;
 }
 
-const STATUS: Record<string, number> = { ERR_VQMON_INVALID_ARG: 400, ERR_VQMON_NOT_FOUND: 404, ERR_VQMON_CONFLICT: 409, ERR_VQMON_UNAUTHORIZED: 401, ERR_VQMON_CAPACITY: 503 };
+const STATUS: Record<string, number> = { ERR_VQMON_INVALID_ARG: 400, ERR_VQMON_NOT_FOUND: 404, ERR_VQMON_CONFLICT: 409, ERR_VQMON_UNAUTHORIZED: 401, ERR_VQMON_CAPACITY: 503,
+  ERR_VQMON_FORBIDDEN: 403, ERR_VQMON_UNSUPPORTED_MEDIA_TYPE: 415, ERR_VQMON_RATE_LIMITED: 429 };
 
 /** ISO 8601 or epoch ms -> epoch ms. */
 function time(v: string | undefined, name: string): number | undefined {
@@ -65,15 +71,21 @@ function eventQuery(q: { stream?: string; type?: string; from?: string; to?: str
   return { stream: q.stream, type: q.type, from: time(q.from, 'from'), to: time(q.to, 'to'), after: q.after, limit: q.limit };
 }
 
-/** An HTML page or a dashboard file, with the headers that keep it to this origin. */
+/**
+ * An HTML page or a dashboard file, with the headers that keep it to this origin. The
+ * referrer policy is same-origin, not no-referrer: under no-referrer a browser sends
+ * `Origin: null` with the login form, and the origin check (guard.ts) could not tell it
+ * from a sandboxed page's.
+ */
 function sendAsset(reply: FastifyReply, a: Asset, status = 200): FastifyReply {
   return reply.code(status).type(a.type).header('content-security-policy', CSP).header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer').header('cache-control', 'no-cache').send(a.body);
+    .header('referrer-policy', 'same-origin').header('cache-control', 'no-cache').send(a.body);
 }
 
 const secure = (req: FastifyRequest) => req.protocol === 'https';
 
-export function routes(ctx: ApiContext, dash: DashboardFiles = loadDashboard(), check = new TokenCheck(ctx.token)): Route[] {
+export function routes(ctx: ApiContext, dash: DashboardFiles = loadDashboard(), check = new TokenCheck(ctx.token),
+                       wrongToken: (req: FastifyRequest) => void = () => {}): Route[] {
   const { supervisor: sup, store } = ctx;
   // The stored URL keeps its credentials (to reopen it); answers show it redacted.
   const withStatus = (s: StreamRow) => ({ ...s, url: displayUrl(s.url), status: sup.status(s) });
@@ -160,6 +172,7 @@ export function routes(ctx: ApiContext, dash: DashboardFiles = loadDashboard(), 
         // A token in the address: into the cookie, and out of the address bar and history.
         if (q !== undefined) {
           if (check.matches(q)) reply.header('set-cookie', loginCookie(q, secure(req)));
+          else wrongToken(req);
           return reply.code(303).header('location', '/').send();
         }
         return sendAsset(reply, dash.index);
@@ -168,7 +181,10 @@ export function routes(ctx: ApiContext, dash: DashboardFiles = loadDashboard(), 
       answer: { status: 303 },
       handler: (req, reply) => {
         const token = (req.body as { token?: unknown } | undefined)?.token;
-        if (typeof token !== 'string' || !check.matches(token.trim())) return sendAsset(reply, dash.login('Wrong token. It was printed by vqmon serve at its first start and is kept in <data-dir>/token.'), 401);
+        if (typeof token !== 'string' || !check.matches(token.trim())) {
+          wrongToken(req);
+          return sendAsset(reply, dash.login('Wrong token. It was printed by vqmon serve at its first start and is kept in <data-dir>/token.'), 401);
+        }
         return reply.code(303).header('set-cookie', loginCookie(token.trim(), secure(req))).header('location', '/').send();
       } },
     { method: 'POST', url: '/logout', auth: false, summary: 'Dashboard logout: clears the login cookie, redirects to /', answer: { status: 303 },
@@ -189,21 +205,40 @@ const assetParams = { type: 'object', properties: { file: { type: 'string', patt
 export function buildApi(ctx: ApiContext): FastifyInstance {
   const app = Fastify({
     bodyLimit: 64 * 1024,
-    // Closed schemas reject unknown fields (Fastify's default would strip them silently).
-    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
+    // The drain ends what is still open (a stalled download) once events are out.
+    forceCloseConnections: true,
+    trustProxy: ctx.trustProxy ?? false,
   });
-  // The login form posts application/x-www-form-urlencoded.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  // Closed schemas: unknown fields are refused (not stripped) and bodies are taken as
+  // typed ("paused": "true" is not true). Query strings and path parameters are text by
+  // nature: their numbers and booleans are read from it.
+  const body = new Ajv({ removeAdditional: false, allErrors: false, useDefaults: true, coerceTypes: false });
+  const text = new Ajv({ removeAdditional: false, allErrors: false, useDefaults: true, coerceTypes: 'array' });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? body : text).compile(schema));
+  // The login form posts application/x-www-form-urlencoded (jsonOnly keeps it to /login).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, b, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(b as string)));
   });
   const check = new TokenCheck(ctx.token);
+  const limiter = new AuthLimiter();
   const dash = loadDashboard();
-  for (const r of routes(ctx, dash, check)) {
+  app.addHook('onRequest', async (req, reply) => {
+    const wait = limiter.blockedFor(req.ip);
+    if (wait) {
+      await reply.code(429).header('retry-after', String(wait))
+        .send({ error: { code: 'ERR_VQMON_RATE_LIMITED', message: `too many wrong tokens from ${req.ip}: try again in ${wait} s` } });
+      return;
+    }
+    sameOrigin(req);
+    jsonOnly(req, req.url.split('?')[0] === '/login');
+  });
+  for (const r of routes(ctx, dash, check, (req) => limiter.fail(req.ip))) {
     app.route({
       method: r.method, url: r.url, schema: r.schema,
       onRequest: r.auth === false ? undefined : async (req, reply) => {
         if (!check.authorized(req, r.queryToken === true)) {
+          limiter.fail(req.ip);
           if (r.loginPage && /\btext\/html\b/.test(req.headers.accept ?? '')) {
             await sendAsset(reply.header('www-authenticate', 'Bearer realm="vqmon"'), dash.login(), 401);
             return;

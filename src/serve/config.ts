@@ -9,6 +9,8 @@
  *   retentionDays: 30        # [30] events and minute summaries kept
  *   maxStreams: 64           # [64] streams watched at once (the vqmon command sizes Node's threadpool for them)
  *   maxSseClients: 100       # [100] event and reading streams open at once
+ *   trustProxy: false        # [false] behind a proxy: true, or its addresses ("10.0.0.1,10.0.0.2"); then
+ *                            # X-Forwarded-Proto: https makes the login cookie Secure
  *   defaults: {}             # live options every stream starts from (as vqmon watch --config)
  *   webhooks:                # POSTed every stored event, signed (see notify.ts)
  *     - url: https://example.net/hook
@@ -36,19 +38,31 @@ export interface ServeConfig {
   retentionDays: number;
   maxStreams: number;
   maxSseClients: number;
+  trustProxy: boolean | string;
   defaults: StreamOptions;
   webhooks: WebhookConfig[];
   webhook: WebhookTuning;
 }
 
 const invalid = (m: string) => new VqmonError('ERR_VQMON_INVALID_ARG', m);
-const KEYS = ['host', 'port', 'dataDir', 'token', 'retentionDays', 'maxStreams', 'maxSseClients', 'defaults', 'webhooks', 'webhook'];
+const KEYS = ['host', 'port', 'dataDir', 'token', 'retentionDays', 'maxStreams', 'maxSseClients', 'trustProxy', 'defaults', 'webhooks', 'webhook'];
 export const DEFAULT_MAX_STREAMS = 64;
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function closedKeys(o: Record<string, unknown>, allowed: string[], where: string) {
   for (const k of Object.keys(o)) if (!allowed.includes(k)) throw invalid(`${where}: unknown setting '${k}'; settings: ${allowed.join(', ')}`);
+}
+
+/** A URL whose host is link-local (169.254.0.0/16, fe80::/10) or a cloud metadata name. */
+function linkLocal(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  } catch {
+    return false;
+  }
+  return /^169\.254\./.test(host) || /^fe[89ab][0-9a-f]:/.test(host) || /^metadata(\.google\.internal)?$/.test(host) || host === '100.100.100.200';
 }
 
 export function checkPort(v: unknown, where = 'port'): number {
@@ -89,6 +103,10 @@ export function loadConfig(file: string | undefined, overrides: Partial<Pick<Ser
   if (typeof maxSseClients !== 'number' || !Number.isInteger(maxSseClients) || maxSseClients < 1 || maxSseClients > 10_000) {
     throw invalid(`${where}: maxSseClients must be an integer in [1, 10000], got ${JSON.stringify(maxSseClients)}`);
   }
+  const trustProxy = c.trustProxy ?? false;
+  if (typeof trustProxy !== 'boolean' && !(typeof trustProxy === 'string' && /^[0-9a-f.:/, ]+$/i.test(trustProxy))) {
+    throw invalid(`${where}: trustProxy must be true, false, or the proxy's addresses ("10.0.0.1, 10.0.0.0/8"), got ${JSON.stringify(trustProxy)}`);
+  }
   const defaults = c.defaults ?? {};
   if (!isObject(defaults)) throw invalid(`${where}: defaults must be a mapping of live options`);
   closedKeys(defaults, Object.keys(streamOptionsSchema.properties), `${where}: defaults`);
@@ -100,6 +118,7 @@ export function loadConfig(file: string | undefined, overrides: Partial<Pick<Ser
     if (!isObject(h)) throw invalid(`${w} must be a mapping with url and secret`);
     closedKeys(h, ['url', 'secret', 'types'], w);
     if (typeof h.url !== 'string' || !/^https?:\/\/./i.test(h.url)) throw invalid(`${w}.url must be an http:// or https:// URL`);
+    if (linkLocal(h.url)) throw invalid(`${w}.url points at a link-local address (${h.url}): cloud metadata services live there; webhooks may not`);
     if (typeof h.secret !== 'string' || h.secret.length < 16) throw invalid(`${w}.secret must be a string of at least 16 characters (the HMAC key)`);
     if (h.types !== undefined && !(Array.isArray(h.types) && h.types.every((t) => typeof t === 'string'))) throw invalid(`${w}.types must be a list of event types`);
     return { url: h.url, secret: h.secret, ...(h.types ? { types: h.types as string[] } : {}) };
@@ -108,7 +127,7 @@ export function loadConfig(file: string | undefined, overrides: Partial<Pick<Ser
   if (!isObject(tuning)) throw invalid(`${where}: webhook must be a mapping`);
   closedKeys(tuning, Object.keys(webhookDefaults), `${where}: webhook`);
   for (const [k, v] of Object.entries(tuning)) if (typeof v !== 'number' || !(v > 0)) throw invalid(`${where}: webhook.${k} must be a number > 0`);
-  return { host, port, dataDir: resolve(dataDir), ...(token !== undefined ? { token } : {}), retentionDays, maxStreams, maxSseClients, defaults: defaults as StreamOptions,
+  return { host, port, dataDir: resolve(dataDir), ...(token !== undefined ? { token } : {}), retentionDays, maxStreams, maxSseClients, trustProxy, defaults: defaults as StreamOptions,
     webhooks, webhook: { ...webhookDefaults, ...(tuning as Partial<WebhookTuning>) } };
 }
 

@@ -53,7 +53,7 @@ export async function startServer(config: ServeConfig): Promise<RunningServer> {
     publishSample: (s) => notifier.publishSample(s) });
   metrics = new Metrics(() => supervisor.gauges(), () => notifier.sseClients, () => supervisor.writeStats());
   let ready = false;
-  const app = buildApi({ store, supervisor, notifier, metrics, token, ready: () => ready, version: version() });
+  const app = buildApi({ store, supervisor, notifier, metrics, token, ready: () => ready, version: version(), trustProxy: config.trustProxy });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (e) {
