@@ -95,6 +95,26 @@ describe('vqmon serve: hostile and careless requests', () => {
   });
 });
 
+describe('vqmon serve: streams per node', () => {
+  it('beyond maxStreams a new or resumed stream is 503 ERR_VQMON_CAPACITY; paused ones do not count', async () => {
+    const s = await startServer({ ...loadConfig(undefined, { port: 0, dataDir: tempDir('cap'), token: TOKEN }), maxStreams: 2 });
+    const call = (method: string, path: string, body?: unknown) => fetch(`${s.url}${path}`, { method,
+      headers: { ...auth, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    try {
+      for (const port of [5301, 5302]) expect((await call('POST', '/api/streams', { url: `udp://127.0.0.1:${port}` })).status).toBe(201);
+      const third = await call('POST', '/api/streams', { url: 'udp://127.0.0.1:5303' });
+      expect(third.status).toBe(503);
+      expect(((await third.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'ERR_VQMON_CAPACITY', message: expect.stringMatching(/at most 2 live inputs/) as string });
+      const paused = await call('POST', '/api/streams', { url: 'udp://127.0.0.1:5303', paused: true });
+      expect(paused.status).toBe(201);
+      const { id } = (await paused.json()) as { id: string };
+      expect((await call('POST', `/api/streams/${id}/resume`)).status).toBe(503);
+    } finally {
+      await s.close(200);
+    }
+  });
+});
+
 describe('vqmon serve: behind a TLS proxy, and webhook targets', () => {
   it('trustProxy: X-Forwarded-Proto https makes the login cookie Secure; without trustProxy the header is ignored', async () => {
     for (const trustProxy of [true, false]) {

@@ -39,11 +39,11 @@ export function threadsFor(inputs: number): number {
 export const MAX_INPUTS = MAX_THREADS - RESERVE;
 
 /** Throws ERR_VQMON_CAPACITY when one more live input would share a thread with another. */
-export function admit(running: number, limit: number): void {
+export function admit(running: number, limit: number, setting = 'maxInputs'): void {
   if (running < limit) return;
   const cap = liveCapacity();
   throw new VqmonError('ERR_VQMON_CAPACITY', limit < cap
-    ? `at most ${limit} live inputs in this process (maxInputs); remove one or raise the limit`
+    ? `at most ${limit} live inputs in this process (${setting}); remove or pause one, or raise ${setting}`
     : `at most ${cap} live inputs in this process: its libuv threadpool has ${threadpoolSize()} threads, ${RESERVE} kept for other work, ` +
       `and a silent input holds one for up to its open timeout. Start Node with UV_THREADPOOL_SIZE=${threadsFor(running + 1)} or more ` +
       '(the vqmon command does this itself), or run another process');

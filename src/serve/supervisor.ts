@@ -141,7 +141,7 @@ export class Supervisor {
 
   /** Throws ERR_VQMON_CAPACITY when one more watched stream is more than this node takes. */
   private admit() {
-    admit(this.tracked.size, Math.min(this.o.maxStreams ?? Infinity, liveCapacity()));
+    admit(this.tracked.size, Math.min(this.o.maxStreams ?? Infinity, liveCapacity()), 'maxStreams');
   }
 
   /** Opens the stream's input, once the input it had before (same URL) has let go of it. */
