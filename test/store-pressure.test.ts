@@ -11,6 +11,10 @@ import { connect, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
+import Database from 'better-sqlite3';
+
+import { loadConfig } from '../src/serve/config.js';
+import { startServer } from '../src/serve/server.js';
 import { Store } from '../src/serve/store.js';
 import type { StoredEvent } from '../src/serve/store.js';
 import { ffmpegLive, liveH264, tempDir, udpUrl } from './helpers/live-sources.js';
@@ -121,4 +125,42 @@ describe('vqmon serve under stalled readers', () => {
       server.kill('SIGKILL');
     }
   }, 90_000);
+});
+
+describe('vqmon serve when the store refuses writes', () => {
+  it('the database locked by another program: events wait, in order, and are stored and delivered once it is free; none lost', async () => {
+    const dataDir = tempDir('locked');
+    const server = await startServer(loadConfig(undefined, { port: 0, dataDir, token: TOKEN }));
+    const abort = new AbortController();
+    const other = new Database(join(dataDir, 'vqmon.db'));
+    try {
+      const delivered: StoredEvent[] = [];
+      await sseReader(server.url, delivered, abort.signal);
+      // A dead input: an input_error at each retry (0.2 s open timeout, retries from 0.1 s).
+      server.supervisor.add({ url: udpUrl(), options: { openTimeout: 0.2, reconnectDelay: 0.1 } });
+      other.exec('BEGIN EXCLUSIVE'); // then a backup or the sqlite3 shell holds the file
+      await sleep(2500);
+      const held = server.supervisor.writeStats();
+      expect(held.failures).toBeGreaterThan(0);
+      expect(held.waiting).toBeGreaterThan(0);
+      expect(delivered).toEqual([]); // nothing is sent before it is stored
+      other.exec('ROLLBACK');
+      await sleep(2000);
+      const after = server.supervisor.writeStats();
+      expect(after).toMatchObject({ waiting: 0, dropped: 0 });
+      const stored = server.store.events({});
+      expect(stored.length).toBeGreaterThanOrEqual(held.waiting);
+      expect(delivered.map((e) => e.id)).toEqual(stored.map((e) => e.id));
+      // In the order they were raised: their attempts count up.
+      const attempts = stored.filter((e) => e.phase === 'start').map((e) => (e.detail as { attempt: number }).attempt);
+      expect(attempts).toEqual([...attempts].sort((a, b) => a - b));
+      const metrics = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+      expect(metrics).toMatch(new RegExp(`vqmon_event_write_failures_total ${after.failures}`));
+    } finally {
+      abort.abort();
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+      await server.close(200);
+    }
+  }, 30_000);
 });

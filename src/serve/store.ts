@@ -144,7 +144,10 @@ export class Store {
     }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    // This process is the only writer; another program holding the file (a backup, the
+    // sqlite3 shell) must not freeze the event loop: a write waits 100 ms at most, then
+    // fails, and the supervisor keeps the event and writes it again a second later.
+    this.db.pragma('busy_timeout = 100');
     this.migrate();
     const db = this.db;
     this.q = {
