@@ -20,37 +20,13 @@ import { startServer, type RunningServer } from '../src/serve/server.js';
 import { exportLines, Store, type StoredEvent } from '../src/serve/store.js';
 import { freezeVf } from './helpers/clips.js';
 import { ffmpegLive, ffmpegLiveHls, liveH264, serveDir, tempDir, udpUrl, watchPlaylist } from './helpers/live-sources.js';
+import { sse } from './helpers/sse.js';
 
 const root = resolve(import.meta.dirname, '..');
 const TOKEN = 'test-token-0123456789abcdef';
 const SECRET = 'webhook-secret-0123456789';
 const TOL = 0.25;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Reads a Server-Sent Events stream into `events` until aborted. */
-async function sse(url: string, token: string, signal: AbortSignal): Promise<{ events: StoredEvent[]; ids: number[] }> {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const out = { events: [] as StoredEvent[], ids: [] as number[] };
-  void (async () => {
-    let buf = '';
-    const dec = new TextDecoder();
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buf += dec.decode(chunk, { stream: true });
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const msg = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const id = /^id: (\d+)$/m.exec(msg), data = /^data: (.*)$/m.exec(msg);
-          if (id && data) { out.ids.push(Number(id[1])); out.events.push(JSON.parse(data[1]!) as StoredEvent); }
-        }
-      }
-    } catch { /* aborted */ }
-  })();
-  return out;
-}
 
 /** A webhook receiver on loopback that checks each delivery's HMAC signature. */
 async function webhookReceiver(secret: string, answer: () => number = () => 204): Promise<{ url: string; got: Array<{ e: StoredEvent; valid: boolean; headers: Record<string, unknown> }>; server: Server }> {

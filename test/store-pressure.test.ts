@@ -18,6 +18,7 @@ import { startServer } from '../src/serve/server.js';
 import { Store } from '../src/serve/store.js';
 import type { StoredEvent } from '../src/serve/store.js';
 import { ffmpegLive, liveH264, tempDir, udpUrl } from './helpers/live-sources.js';
+import { sse } from './helpers/sse.js';
 
 const root = resolve(import.meta.dirname, '..');
 const TOKEN = 'store-pressure-token-0123456789';
@@ -48,28 +49,6 @@ function stalledRequest(port: number, path: string): Socket {
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
-/** Reads the live event stream (no replay) into `got`. */
-async function sseReader(url: string, got: StoredEvent[], signal: AbortSignal) {
-  const res = await fetch(`${url}/api/events/stream`, { headers: { authorization: `Bearer ${TOKEN}` }, signal });
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buf += value;
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const data = buf.slice(0, i).split('\n').find((l) => l.startsWith('data: '));
-          buf = buf.slice(i + 2);
-          if (data) got.push(JSON.parse(data.slice(6)) as StoredEvent);
-        }
-      }
-    } catch { /* aborted */ }
-  })();
-}
-
 describe('vqmon serve under stalled readers', () => {
   it('a stalled export of 300,000 events and 5 stalled replays while 4 live streams raise events: every event stored and delivered; RSS bounded; /health < 100 ms', async () => {
     const dataDir = tempDir('pressure');
@@ -87,8 +66,7 @@ describe('vqmon serve under stalled readers', () => {
       const api = (path: string, body?: unknown) => fetch(`${url}${path}`, { method: body ? 'POST' : 'GET',
         headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
       const rssBefore = rssMb(server.pid!);
-      const delivered: StoredEvent[] = [];
-      await sseReader(url, delivered, abort.signal);
+      const { events: delivered } = await sse(`${url}/api/events/stream`, TOKEN, abort.signal);
       sockets.push(stalledRequest(port, '/api/events/export?format=ndjson'));
       for (let i = 0; i < 5; i++) sockets.push(stalledRequest(port, '/api/events/stream?after=0'));
       await sleep(1000);
@@ -134,8 +112,7 @@ describe('vqmon serve when the store refuses writes', () => {
     const abort = new AbortController();
     const other = new Database(join(dataDir, 'vqmon.db'));
     try {
-      const delivered: StoredEvent[] = [];
-      await sseReader(server.url, delivered, abort.signal);
+      const { events: delivered } = await sse(`${server.url}/api/events/stream`, TOKEN, abort.signal);
       // A dead input: an input_error at each retry (0.2 s open timeout, retries from 0.1 s).
       server.supervisor.add({ url: udpUrl(), options: { openTimeout: 0.2, reconnectDelay: 0.1 } });
       other.exec('BEGIN EXCLUSIVE'); // then a backup or the sqlite3 shell holds the file

@@ -24,9 +24,23 @@ export interface DetectorOptions {
 
 /** A duration option's bound, seconds: an hour. */
 const MAX_SECONDS = 3600;
-type Bound = readonly [name: string, min: number, max: number, kind?: 'open' | 'int'];
+/** An option's bounds: its name, min, max, and 'open' (the minimum itself is refused) or 'int'. */
+export type Bound = readonly [name: string, min: number, max: number, kind?: 'open' | 'int'];
 
-/** Each detector's numeric options and their bounds ('open': the minimum itself is refused). */
+/** Throws ERR_VQMON_INVALID_ARG for the first of `bounds` that `o` holds out of range; `prefix` names where (`freeze.`). */
+export function checkBounds(o: Record<string, unknown>, bounds: readonly Bound[], prefix: string): void {
+  for (const [name, min, max, kind] of bounds) {
+    const v = o[name];
+    if (v === undefined) continue;
+    const ok = typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max && !(kind === 'open' && v === min) && !(kind === 'int' && !Number.isInteger(v));
+    if (!ok) {
+      throw new VqmonError('ERR_VQMON_INVALID_ARG',
+        `${prefix}${name} must be ${kind === 'int' ? 'an integer' : 'a number'} in ${kind === 'open' ? '(' : '['}${min}, ${max}], got ${JSON.stringify(v)}`);
+    }
+  }
+}
+
+/** Each detector's numeric options and their bounds. */
 const BOUNDS: Readonly<Record<keyof DetectorOptions, readonly Bound[]>> = {
   freeze: [['minDuration', 0, MAX_SECONDS], ['noise', 0, 1], ['refreshTolerance', 0, 1], ['refreshInterval', 0, 60]],
   black: [['minDuration', 0, MAX_SECONDS], ['pixelThreshold', 0, 1], ['pictureThreshold', 0, 1]],
@@ -56,12 +70,7 @@ export function checkDetectorOptions(o: DetectorOptions): void {
     const d = o[detector] as Record<string, unknown> | undefined;
     if (d === undefined) continue;
     if (d === null || typeof d !== 'object' || Array.isArray(d)) throw invalid(`${detector} options must be an object, got ${JSON.stringify(d)}`);
-    for (const [name, min, max, kind] of bounds) {
-      const v = d[name];
-      if (v === undefined) continue;
-      const ok = typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max && !(kind === 'open' && v === min) && !(kind === 'int' && !Number.isInteger(v));
-      if (!ok) throw invalid(`${detector}.${name} must be ${kind === 'int' ? 'an integer' : 'a number'} in ${kind === 'open' ? '(' : '['}${min}, ${max}], got ${JSON.stringify(v)}`);
-    }
+    checkBounds(d, bounds, `${detector}.`);
     for (const name of FLAGS[detector] ?? []) {
       if (d[name] !== undefined && typeof d[name] !== 'boolean') throw invalid(`${detector}.${name} must be true or false, got ${JSON.stringify(d[name])}`);
     }

@@ -2,7 +2,7 @@
  * Options of createMonitor / vqmon watch, their defaults and their checks, and which URLs a
  * live input accepts.
  */
-import { checkDetectorOptions, type DetectorOptions } from '../detectors/options.js';
+import { checkBounds, checkDetectorOptions, type Bound, type DetectorOptions } from '../detectors/options.js';
 import { VqmonError } from '../errors.js';
 import { MAX_INPUTS } from './threadpool.js';
 import { parseLiveUrl } from './url.js';
@@ -36,6 +36,10 @@ export const liveDefaults = { stallTimeout: 2, reconnectDelay: 1, openTimeout: 1
 
 const invalid = (message: string) => new VqmonError('ERR_VQMON_INVALID_ARG', message);
 
+/** The monitor's own numeric options and their bounds (the detectors' are in detectors/options.ts). */
+const LIVE_BOUNDS: readonly Bound[] = [['stallTimeout', 0.1, 3600], ['reconnectDelay', 0.01, liveDefaults.maxReconnectDelay],
+  ['openTimeout', 0.1, 3600], ['maxLag', 0.1, 3600], ['maxInputs', 1, MAX_INPUTS, 'int']];
+
 export function checkLiveOptions(o: LiveOptions): void {
   if (o === null || typeof o !== 'object' || Array.isArray(o)) throw invalid('monitor options must be an object');
   for (const d of o.only ?? []) {
@@ -43,22 +47,10 @@ export function checkLiveOptions(o: LiveOptions): void {
       throw invalid(`unknown live detector '${String(d)}'; live detectors: ${LIVE_DETECTORS.join(', ')}`);
     }
   }
-  const range = (v: unknown, name: string, min: number, max = Infinity, open = false) => {
-    if (v === undefined) return;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (open && v === min)) {
-      throw invalid(`${name} must be a number in ${open ? '(' : '['}${min}, ${max}], got ${JSON.stringify(v)}`);
-    }
-  };
   checkDetectorOptions(o);
   if (o.preview !== undefined && typeof o.preview !== 'boolean') throw invalid(`preview must be true or false, got ${JSON.stringify(o.preview)}`);
-  range(o.stallTimeout, 'stallTimeout', 0.1, 3600);
-  range(o.reconnectDelay, 'reconnectDelay', 0.01, liveDefaults.maxReconnectDelay);
-  range(o.openTimeout, 'openTimeout', 0.1, 3600);
-  range(o.maxLag, 'maxLag', 0.1, 3600);
-  range(o.debug?.analysisDelay, 'debug.analysisDelay', 0, 10);
-  if (o.maxInputs !== undefined && !(Number.isInteger(o.maxInputs) && o.maxInputs >= 1 && o.maxInputs <= MAX_INPUTS)) {
-    throw invalid(`maxInputs must be an integer in [1, ${MAX_INPUTS}], got ${JSON.stringify(o.maxInputs)}`);
-  }
+  checkBounds(o as Record<string, unknown>, LIVE_BOUNDS, '');
+  checkBounds(o.debug ?? {}, [['analysisDelay', 0, 10]], 'debug.');
   if (o.maxQueuedEvents !== undefined && !(Number.isInteger(o.maxQueuedEvents) && o.maxQueuedEvents >= 1)) {
     throw invalid(`maxQueuedEvents must be an integer >= 1, got ${JSON.stringify(o.maxQueuedEvents)}`);
   }

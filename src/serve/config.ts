@@ -25,6 +25,7 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
 import { VqmonError } from '../errors.js';
+import { checkBounds } from '../detectors/options.js';
 import { checkLiveOptions } from '../live/options.js';
 import { MAX_INPUTS } from '../live/threadpool.js';
 import { webhookDefaults, type WebhookConfig, type WebhookTuning } from './notify.js';
@@ -95,14 +96,9 @@ export function loadConfig(file: string | undefined, overrides: Partial<Pick<Ser
   }
   const retentionDays = c.retentionDays ?? 30;
   if (typeof retentionDays !== 'number' || !(retentionDays > 0)) throw invalid(`${where}: retentionDays must be a number of days > 0`);
-  const maxStreams = c.maxStreams ?? DEFAULT_MAX_STREAMS;
-  if (typeof maxStreams !== 'number' || !Number.isInteger(maxStreams) || maxStreams < 1 || maxStreams > MAX_INPUTS) {
-    throw invalid(`${where}: maxStreams must be an integer in [1, ${MAX_INPUTS}], got ${JSON.stringify(maxStreams)}`);
-  }
-  const maxSseClients = c.maxSseClients ?? 100;
-  if (typeof maxSseClients !== 'number' || !Number.isInteger(maxSseClients) || maxSseClients < 1 || maxSseClients > 10_000) {
-    throw invalid(`${where}: maxSseClients must be an integer in [1, 10000], got ${JSON.stringify(maxSseClients)}`);
-  }
+  checkBounds(c, [['maxStreams', 1, MAX_INPUTS, 'int'], ['maxSseClients', 1, 10_000, 'int']], `${where}: `);
+  const maxStreams = (c.maxStreams as number | undefined) ?? DEFAULT_MAX_STREAMS;
+  const maxSseClients = (c.maxSseClients as number | undefined) ?? 100;
   const trustProxy = c.trustProxy ?? false;
   if (typeof trustProxy !== 'boolean' && !(typeof trustProxy === 'string' && /^[0-9a-f.:/, ]+$/i.test(trustProxy))) {
     throw invalid(`${where}: trustProxy must be true, false, or the proxy's addresses ("10.0.0.1, 10.0.0.0/8"), got ${JSON.stringify(trustProxy)}`);
