@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { statusMiB } from '../suite/proc.mjs';
 import { CLIP_FPS, CLIP_SECONDS, clipDefects, trackSteps } from './soak.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -98,14 +99,8 @@ export function sender(clip, port) {
     '-c', 'copy', '-f', 'mpegts', `udp://127.0.0.1:${port}?pkt_size=1316`], { stdio: 'ignore' });
 }
 
-export function rssMiB(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
+/** RSS of a live process in MiB, or null. */
+export const rssMiB = (pid) => statusMiB(pid, 'VmRSS');
 
 export const loadAvg = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 

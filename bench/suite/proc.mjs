@@ -3,15 +3,18 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-/** Peak RSS (VmHWM) of a live process in MiB, or null when it cannot be read. */
-export function peakRssMiB(pid) {
+/** A memory field of a live process's /proc status (VmRSS, VmHWM, ...) in MiB, or null when it cannot be read. */
+export function statusMiB(pid, field) {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : null;
   } catch {
     return null;
   }
 }
+
+/** Peak RSS (VmHWM) of a live process in MiB, or null. */
+export const peakRssMiB = (pid) => statusMiB(pid, 'VmHWM');
 
 /**
  * CPU seconds (user + system) a live process has used, or null. /proc counts clock ticks,
