@@ -305,6 +305,30 @@ describe('back-pressure', () => {
   }, 90_000);
 });
 
+describe('a source that restarts', () => {
+  it('its timestamps back to 0 with no pause between (a restarted encoder): not lag, nothing dropped, its defects after the restart found', async () => {
+    const url = udpUrl();
+    const monitor = createMonitor({ stallTimeout: 2, openTimeout: 4 });
+    monitor.add(url);
+    await sleep(500);
+    const out = [...liveH264(30), '-f', 'mpegts', `${url}?pkt_size=1316`];
+    const first = ffmpegLive(6, 'null', out);
+    await new Promise((r) => first.once('exit', r));
+    // The same encoder again at once (under stallTimeout): the timeline steps back 6 s.
+    const seen = await collectUntilStall(monitor, ffmpegLive(9, freezeVf(30, 3, 7), out), performance.now());
+    expect(seen.filter((s) => s.e.type === 'analysis_dropped'), JSON.stringify(seen)).toEqual([]);
+    const freeze = find(seen, 'freeze', 'start');
+    expect(freeze, JSON.stringify(seen)).toBeDefined();
+    // Media times are the source's (the step back included): the freeze at 3 s of the second run.
+    expect(Math.abs(freeze!.e.start - 3)).toBeLessThanOrEqual(TOL);
+    // The step itself is reported, as av_sync discontinuity.
+    const step = find(seen, 'av_sync', 'start');
+    expect(step?.e.detail).toMatchObject({ kind: 'discontinuity', track: 'video' });
+    expect(Math.abs((step!.e.detail!.jumpSec as number) + 6)).toBeLessThanOrEqual(TOL);
+    expect(seen.filter((s) => !['freeze', 'stall', 'av_sync'].includes(s.e.type))).toEqual([]);
+  }, 40_000);
+});
+
 describe('streaming parts', () => {
   const ev = (type: string, phase: 'start' | 'end', start: number, end = start): LiveEvent =>
     ({ type, phase, start, end, duration: end - start, input: 'udp://x' });
@@ -348,6 +372,18 @@ describe('streaming parts', () => {
     slow.reset();
     slow.update(11, 30);
     expect(slow.sustained).toBe(0);
+    // A source restarted without a pause: its timeline steps back 18 s. Not lag.
+    const restarted = new LagMeter(4);
+    for (let i = 0; i < 500; i++) restarted.update(i < 250 ? i * 0.04 : (i - 250) * 0.04 + 0.5, 100 + i * 0.04);
+    expect(restarted.sustained).toBeLessThan(0.05);
+    // Two tracks 0.8 s apart in the mux (audio ahead), B-frames 0.1 s back: each track's own
+    // order counts, so neither is a step back; slow processing is still lag.
+    const muxed = new LagMeter(4);
+    for (let i = 0; i <= 250; i++) {
+      muxed.update(i * 0.04 + (i % 3 === 1 ? -0.1 : 0), i * 0.08, 0);
+      muxed.update(i * 0.04 + 0.8, i * 0.08, 1);
+    }
+    expect(muxed.now).toBeGreaterThan(9);
   });
 
   it('streaming clipping gives the file detector\'s events, window chunks at a time', () => {

@@ -9,13 +9,31 @@
  * seconds of reads, where the last read before that window still counts — a burst that is
  * worked through within the window is not lag. A machine that is outrun shows it at most
  * `window` seconds late. The base may creep up 1 ms a second, so that the clocks of the
- * source and this machine drifting apart are not mistaken for lag on a 24/7 input.
+ * source and this machine drifting apart are not mistaken for lag on a 24/7 input. A track
+ * whose timeline steps back (a source restarted without a pause, a splice) starts the meter
+ * afresh: its offset jumps by the step, which is not lag, and the base's 1 ms a second
+ * would take hours to absorb it (the input would drop packets all that time).
  */
+/** A step back within one track larger than reordering (B-frames, PES interleave) can make, seconds. */
+const STEP_BACK = 0.5;
+
+interface Read {
+  wall: number;
+  off: number;
+}
+
 export class LagMeter {
   private base = Infinity;
   private lastWall = -1;
-  /** Reads of the window, offsets increasing (a monotonic queue for the running minimum). */
-  private readonly reads: Array<{ wall: number; off: number }> = [];
+  /** The window's reads in order, from `head` (a queue compacted now and then). */
+  private reads: Read[] = [];
+  private head = 0;
+  /** The window's reads with offsets increasing (a monotonic queue for the running minimum). */
+  private readonly least: Read[] = [];
+  /** The last read that left the window: it still counts. */
+  private before: Read | null = null;
+  /** Each track's latest media time. */
+  private readonly latest = new Map<number, number>();
   /** Lag of the last read, seconds. */
   now = 0;
   /** Least lag over the window, seconds. */
@@ -25,27 +43,48 @@ export class LagMeter {
 
   constructor(private readonly window = 4) {}
 
-  /** A packet at `media` seconds read at `wall` seconds. */
-  update(media: number, wall: number): void {
-    const off = wall - media;
-    if (off < this.base) this.base = off;
-    const r = this.reads;
-    while (r.length && r[r.length - 1]!.off >= off) r.pop();
-    r.push({ wall, off });
-    while (r.length > 1 && r[1]!.wall <= wall - this.window) r.shift();
-    const least = r[0]!.off;
+  /** A packet of `track` at `media` seconds read at `wall` seconds. */
+  update(media: number, wall: number, track = 0): void {
+    const last = this.latest.get(track);
+    if (last !== undefined && media < last - STEP_BACK) this.reset();
+    this.latest.set(track, Math.max(media, last ?? -Infinity));
+    const read = { wall, off: wall - media };
+    if (read.off < this.base) this.base = read.off;
+    this.push(read);
+    const least = Math.min(this.least[0]!.off, this.before?.off ?? Infinity);
     if (least > this.base && this.lastWall >= 0) this.base = Math.min(least, this.base + (wall - this.lastWall) * 1e-3);
     this.lastWall = wall;
-    this.now = Math.max(0, off - this.base);
+    this.now = Math.max(0, read.off - this.base);
     this.sustained = Math.max(0, least - this.base);
     this.max = Math.max(this.max, this.sustained);
+  }
+
+  /** Adds a read to the window and lets out those older than it. */
+  private push(read: Read): void {
+    const q = this.least;
+    while (q.length && q[q.length - 1]!.off >= read.off) q.pop();
+    q.push(read);
+    this.reads.push(read);
+    while (this.reads[this.head]!.wall <= read.wall - this.window) {
+      const out = this.reads[this.head++]!;
+      this.before = out;
+      if (q[0] === out) q.shift();
+    }
+    if (this.head > 1024 && this.head * 2 > this.reads.length) {
+      this.reads = this.reads.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** Starts afresh: a new session, or packets flowing again after a stall (the source paused). */
   reset(): void {
     this.base = Infinity;
     this.lastWall = -1;
-    this.reads.length = 0;
+    this.reads = [];
+    this.head = 0;
+    this.least.length = 0;
+    this.before = null;
+    this.latest.clear();
     this.now = this.sustained = 0;
   }
 }

@@ -300,7 +300,7 @@ export class LiveInput {
           t = sec + this.base;
           if (resumed) this.lag.reset(); // a paused source is not lag
           this.lastMediaT = Math.max(this.lastMediaT, t);
-          this.lag.update(t, wall);
+          this.lag.update(t, wall, p.streamIndex);
         }
         this.lastPacketWall = wall;
         this.seenPacket = true;
